@@ -1,0 +1,20 @@
+import type { CommandEntry } from "./command.ts";
+
+/** Every `llem` subcommand, in the order `llem --help` lists them. Add a command here and in its own file. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "init",
+    summary: "print (or write) a commented starter experiment or study config",
+    load: async () => (await import("./init_command.ts")).initCommand,
+  },
+  {
+    name: "plan",
+    summary: "expand a study: funnel, skipped points, runs in order, hashes, least wall time",
+    load: async () => (await import("./plan_command.ts")).planCommand,
+  },
+  {
+    name: "schema",
+    summary: "print the JSON Schema of experiment or study configs, for editors and CI",
+    load: async () => (await import("./schema_command.ts")).schemaCommand,
+  },
+];

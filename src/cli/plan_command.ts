@@ -1,0 +1,36 @@
+import { planStudy } from "../config/plan_study.ts";
+import type { Command } from "./command.ts";
+import { readConfigFile } from "./read_config_file.ts";
+import { renderPlan } from "./render_plan.ts";
+
+/** `llem plan CONFIG`: what a study will run, in what order, with which identities, and how long at least. */
+export const planCommand: Command = {
+  name: "plan",
+  usage: "CONFIG [--json] [--all]",
+  description:
+    "Load and validate a study or experiment file, expand its sweep, skip invalid grid points (with the " +
+    "reason and the fix), collapse identical configs, and order the runs. Nothing is measured and no GPU " +
+    "is needed. Bad input exits with code 2 and every problem, located by file, line and column.",
+  positionals: ["CONFIG"],
+  options: [
+    { name: "json", type: "boolean", description: "print the whole plan as one JSON document" },
+    {
+      name: "all",
+      type: "boolean",
+      description: `print every run and skipped point (the text plan stops at 200)`,
+    },
+  ],
+  examples: [
+    ["llem plan examples/study.yaml", "preview the example study"],
+    ["llem plan study.yaml --json > plan.json", "the full plan, for scripts"],
+  ],
+  run(args, io) {
+    const plan = planStudy(args.positionals[0]!, readConfigFile);
+    io.out(
+      args.values.json
+        ? JSON.stringify(plan, null, 2) + "\n"
+        : renderPlan(plan, { all: args.values.all === true }),
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,326 @@
+import { canonicalJson } from "./canonical_json.ts";
+import { ConfigError, type ConfigProblem } from "./config_error.ts";
+import { createHash } from "node:crypto";
+import { environmentView, measurementView } from "./config_hash.ts";
+import { checkCrossFieldRules, type RuleViolation } from "./cross_field_rules.ts";
+import { ENGINE_OPTIONS_SCHEMAS } from "./engine_options.ts";
+import type { ExecutionConfig } from "./execution_config.ts";
+import { type ExperimentConfig, experimentSchema } from "./experiment_config.ts";
+import type { StudyExpansion } from "./expand_study.ts";
+import { orderRuns, seedFromDesignHash } from "./order_runs.ts";
+import { valueAtPath } from "./plain_data.ts";
+import { zodProblems } from "./zod_problems.ts";
+
+/** A declared point that cannot run, and why. */
+export interface SkippedPoint {
+  /** 0-based declaration index. */
+  index: number;
+  engine: string;
+  model: string;
+  /** Values the sweep set for this point. */
+  swept: Record<string, unknown>;
+  reasons: RuleViolation[];
+}
+
+/** One unique experiment of the plan. */
+export interface PlannedExperiment {
+  /** 1-based id in the order experiments were declared. */
+  id: number;
+  measurement_config_hash: string;
+  engine: string;
+  model: string;
+  /** Values the sweep set for this experiment (of its first declaration). */
+  swept: Record<string, unknown>;
+  /** Declared indices that resolved to this same config. */
+  members: number[];
+  /** The resolved config, defaults applied. */
+  config: ExperimentConfig;
+}
+
+/** One run in execution order. */
+export interface PlannedRun {
+  /** 1-based position in execution order. */
+  index: number;
+  /** 0-based cycle. */
+  cycle: number;
+  /** Id of the experiment this run measures. */
+  experiment: number;
+  measurement_config_hash: string;
+  engine: string;
+  model: string;
+  /** 1-based session: consecutive runs that can share one loaded model. */
+  session: number;
+  /** Pause before this run, from the execution gaps. */
+  gap_before_seconds: number;
+  /** Which gap precedes this run: none (the first run), an experiment gap or a cycle gap. */
+  gap_kind: "none" | "experiment" | "cycle";
+}
+
+/** The least wall time the plan can take, from configured waits alone (inference itself excluded). */
+export interface WallTimeLowerBound {
+  total_seconds: number;
+  experiment_gaps_seconds: number;
+  cycle_gaps_seconds: number;
+  thermal_floor_seconds: number;
+  warmup_seconds: number;
+  baseline_seconds: number;
+}
+
+/** Everything `llem plan` knows about a study before anything runs. */
+export interface StudyPlan {
+  study_name: string;
+  config_file: string;
+  study_design_hash: string;
+  funnel: {
+    declared: number;
+    invalid: number;
+    valid: number;
+    duplicates: number;
+    unique: number;
+    cycles: number;
+    runs: number;
+  };
+  sweep: { axes: number; groups: number };
+  execution: ExecutionConfig;
+  /** Seed the shuffle order uses (configured or derived from the design hash); null for other orders. */
+  effective_shuffle_seed: number | null;
+  /** Dotted keys whose values differ between the unique experiments. */
+  varying_keys: string[];
+  experiments: PlannedExperiment[];
+  skipped: SkippedPoint[];
+  runs: PlannedRun[];
+  sessions: number;
+  wall_time_lower_bound: WallTimeLowerBound;
+  warnings: string[];
+}
+
+/** Validate every declared point, drop invalid ones, collapse duplicates, hash, order and cost the study. */
+export function buildPlan(expansion: StudyExpansion): StudyPlan {
+  const problems: ConfigProblem[] = [...expansion.problems];
+  const valid: { index: number; config: ExperimentConfig; swept: Record<string, unknown> }[] = [];
+  const skipped: SkippedPoint[] = [];
+  for (const point of expansion.points) {
+    const parsed = experimentSchema.safeParse(point.raw, { reportInput: true });
+    if (!parsed.success) {
+      problems.push(...zodProblems(parsed.error.issues, {
+        schema: experimentSchema,
+        contributions: point.contributions,
+      }));
+      continue;
+    }
+    const config = withEngineDefaults(parsed.data);
+    const reasons = checkCrossFieldRules(config);
+    if (reasons.length > 0) {
+      skipped.push({
+        index: point.index,
+        engine: config.engine,
+        model: config.model,
+        swept: point.swept,
+        reasons,
+      });
+    } else valid.push({ index: point.index, config, swept: point.swept });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (valid.length === 0) {
+    const rules = [...new Set(skipped.flatMap((s) => s.reasons.map((r) => `${r.message} (${r.hint})`)))];
+    throw new ConfigError([{
+      file: expansion.file,
+      line: 0,
+      column: 0,
+      path: "",
+      message:
+        `nothing to run: all ${skipped.length} declared experiment(s) are invalid: ${
+          rules.slice(0, 3).join("; ")
+        }` +
+        (rules.length > 3 ? `; and ${rules.length - 3} more` : ""),
+      hint: `run "llem plan ${expansion.file} --json" to see every skipped point and its reason`,
+    }]);
+  }
+
+  const experiments: PlannedExperiment[] = [];
+  const sessionKeys: string[] = [];
+  const byConfig = new Map<string, PlannedExperiment>();
+  // study_design_hash covers canonicalJson(list of measurement views); fed piece by piece to save memory.
+  const design = createHash("sha256").update("[");
+  for (const point of valid) {
+    const measured = canonicalJson(measurementView(point.config));
+    const digest = createHash("sha256").update(measured).digest("hex");
+    const key = `${digest}${canonicalJson(environmentView(point.config))}`;
+    const existing = expansion.execution.deduplicate ? byConfig.get(key) : undefined;
+    if (existing) {
+      existing.members.push(point.index);
+      continue;
+    }
+    const experiment: PlannedExperiment = {
+      id: experiments.length + 1,
+      measurement_config_hash: digest.slice(0, 16),
+      engine: point.config.engine,
+      model: point.config.model,
+      swept: point.swept,
+      members: [point.index],
+      config: point.config,
+    };
+    design.update(experiments.length === 0 ? measured : `,${measured}`);
+    experiments.push(experiment);
+    sessionKeys.push(canonicalSessionKey(point.config));
+    byConfig.set(key, experiment);
+  }
+
+  const execution = expansion.execution;
+  const designHash = design.update("]").digest("hex").slice(0, 16);
+  const seed = execution.shuffle_seed ?? seedFromDesignHash(designHash);
+  const slots = orderRuns(experiments.length, { order: execution.order, cycles: execution.n_cycles, seed });
+  const runs: PlannedRun[] = [];
+  let session = 0;
+  for (const [i, slot] of slots.entries()) {
+    const experiment = experiments[slot.experiment]!;
+    const previous = i > 0 ? slots[i - 1]! : undefined;
+    if (
+      !previous || !execution.reuse_sessions ||
+      sessionKeys[slot.experiment] !== sessionKeys[previous.experiment]
+    ) {
+      session += 1;
+    }
+    // Cycle gaps separate blocks: cycles, or under sequential order each experiment's run of cycles.
+    const newBlock = previous !== undefined && execution.n_cycles > 1 &&
+      (execution.order === "sequential"
+        ? previous.experiment !== slot.experiment
+        : previous.cycle !== slot.cycle);
+    const gapKind = previous === undefined ? "none" : newBlock ? "cycle" : "experiment";
+    runs.push({
+      index: i + 1,
+      cycle: slot.cycle,
+      experiment: experiment.id,
+      measurement_config_hash: experiment.measurement_config_hash,
+      engine: experiment.engine,
+      model: experiment.model,
+      session,
+      gap_before_seconds: gapKind === "none"
+        ? 0
+        : gapKind === "cycle"
+        ? execution.cycle_gap_seconds
+        : execution.experiment_gap_seconds,
+      gap_kind: gapKind,
+    });
+  }
+
+  const declared = expansion.points.length;
+  const funnel = {
+    declared,
+    invalid: skipped.length,
+    valid: valid.length,
+    duplicates: valid.length - experiments.length,
+    unique: experiments.length,
+    cycles: execution.n_cycles,
+    runs: runs.length,
+  };
+  return {
+    study_name: expansion.name,
+    config_file: expansion.file,
+    study_design_hash: designHash,
+    funnel,
+    sweep: expansion.sweep,
+    execution,
+    effective_shuffle_seed: execution.order === "shuffle" ? seed : null,
+    varying_keys: varyingKeys(experiments),
+    experiments,
+    skipped,
+    runs,
+    sessions: session,
+    wall_time_lower_bound: lowerBound(runs, experiments),
+    warnings: planWarnings(funnel, execution, experiments),
+  };
+}
+
+/** The chosen engine's options section, filled with its defaults when the config left it out. */
+function withEngineDefaults(config: ExperimentConfig): ExperimentConfig {
+  if (config[config.engine] !== undefined) return config;
+  return { ...config, [config.engine]: ENGINE_OPTIONS_SCHEMAS[config.engine].parse({}) };
+}
+
+/** What must match for consecutive experiments to share one loaded model. */
+function canonicalSessionKey(config: ExperimentConfig): string {
+  return canonicalJson({
+    model: config.model,
+    engine: config.engine,
+    runner: config.runner,
+    image: config.image,
+    gpus: config.gpus,
+    allow_network: config.allow_network,
+    dtype: config.generation.dtype,
+    options: config[config.engine],
+  });
+}
+
+/**
+ * Keys with more than one value among the experiments that have them. Points differ only where the
+ * sweep or an `experiments:` entry set something, so only those keys are compared.
+ */
+function varyingKeys(experiments: PlannedExperiment[]): string[] {
+  const seen = new Map<string, Set<unknown>>();
+  for (const experiment of experiments) {
+    for (const key of Object.keys(experiment.swept)) {
+      if (key === "engine" || key === "model") continue;
+      const value = valueAtPath(experiment.config, key);
+      if (value === undefined) continue;
+      let values = seen.get(key);
+      if (!values) seen.set(key, values = new Set());
+      values.add(typeof value === "object" && value !== null ? canonicalJson(value) : value);
+    }
+  }
+  return [...seen].filter(([, values]) => values.size > 1).map(([key]) => key).sort();
+}
+
+function lowerBound(runs: PlannedRun[], experiments: PlannedExperiment[]): WallTimeLowerBound {
+  let experimentGaps = 0;
+  let cycleGaps = 0;
+  let thermal = 0;
+  let warmup = 0;
+  let baseline = 0;
+  let previousSession = 0;
+  for (const run of runs) {
+    const m = experiments[run.experiment - 1]!.config.measurement;
+    if (run.gap_kind === "cycle") cycleGaps += run.gap_before_seconds;
+    else experimentGaps += run.gap_before_seconds;
+    if (m.thermal_floor.enabled) thermal += m.thermal_floor.min_seconds;
+    if (run.session !== previousSession) {
+      warmup += m.warmup.min_seconds;
+      if (m.baseline.enabled) {
+        baseline += m.baseline.strategy === "fresh"
+          ? m.baseline.duration_seconds
+          : m.baseline.spot_check_seconds;
+      }
+      previousSession = run.session;
+    }
+  }
+  return {
+    total_seconds: experimentGaps + cycleGaps + thermal + warmup + baseline,
+    experiment_gaps_seconds: experimentGaps,
+    cycle_gaps_seconds: cycleGaps,
+    thermal_floor_seconds: thermal,
+    warmup_seconds: warmup,
+    baseline_seconds: baseline,
+  };
+}
+
+function planWarnings(
+  funnel: StudyPlan["funnel"],
+  execution: ExecutionConfig,
+  experiments: PlannedExperiment[],
+): string[] {
+  const warnings: string[] = [];
+  if (funnel.invalid * 2 > funnel.declared) {
+    warnings.push(`${funnel.invalid} of ${funnel.declared} declared points are invalid; check the sweep`);
+  }
+  if (funnel.runs > 2000) warnings.push(`${funnel.runs} runs: this study will take a long time`);
+  else if (funnel.runs > 500) warnings.push(`${funnel.runs} runs: consider a smaller sweep first`);
+  if (execution.n_cycles < 3) {
+    warnings.push(
+      `execution.n_cycles is ${execution.n_cycles}: confidence intervals need 3 or more cycles`,
+    );
+  }
+  if (experiments.some((e) => e.config.measurement.latency_profiling)) {
+    warnings.push("latency_profiling is on for some experiments: per-token timing perturbs their energy");
+  }
+  return warnings;
+}

@@ -1,0 +1,108 @@
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { ConfigError, type ConfigProblem } from "./config_error.ts";
+
+/** What reading a config path gave; produced by the caller, so this folder does no I/O. */
+export type FileContents =
+  | { kind: "file"; bytes: Uint8Array }
+  | { kind: "missing" }
+  | { kind: "directory" }
+  | { kind: "unreadable"; reason: string };
+
+/** Reads a config file by path; injected by the CLI (real files) or tests (in memory). */
+export type ReadFile = (path: string) => FileContents;
+
+/** A parsed YAML or JSON config file that still knows where every node came from. */
+export interface SourceFile {
+  /** Path as the user named it (or as resolved from a `base:` key). */
+  path: string;
+  /** The YAML document, with node ranges. */
+  doc: Document.Parsed;
+  /** Maps offsets to lines and columns. */
+  lineCounter: LineCounter;
+  /** The plain data. */
+  data: unknown;
+}
+
+/** A place in a file: 1-based line and column. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+const MAX_ALIASES = 1000;
+
+/** Parse the contents of `path`; throws ConfigError for a missing, empty, binary or malformed file. */
+export function parseSourceFile(path: string, contents: FileContents): SourceFile {
+  const fileProblem = (message: string, hint?: string): ConfigError =>
+    new ConfigError([{ file: path, line: 0, column: 0, path: "", message, ...(hint ? { hint } : {}) }]);
+  if (contents.kind === "missing") {
+    throw fileProblem("no such file", "check the path; configs are YAML or JSON files");
+  }
+  if (contents.kind === "directory") {
+    throw fileProblem("is a directory, expected a YAML or JSON file", "name the config file inside it");
+  }
+  if (contents.kind === "unreadable") throw fileProblem(`cannot read: ${contents.reason}`);
+  const text = decodeText(contents.bytes);
+  if (text === undefined) {
+    throw fileProblem("is a binary file, expected a YAML or JSON text file", "name a .yaml or .json config");
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const problems: ConfigProblem[] = doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    const duplicate = error.code === "DUPLICATE_KEY";
+    return {
+      file: path,
+      line,
+      column: col,
+      path: "",
+      message: duplicate
+        ? "duplicate key: each key may appear once in a mapping"
+        : yamlMessage(error.message),
+      ...(duplicate ? { hint: "remove or merge the repeated key" } : {}),
+    };
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    throw fileProblem("is empty, expected a mapping of config keys", 'run "llem init" for a starter config');
+  }
+  if (!isMap(doc.contents)) {
+    const found = isSeq(doc.contents) ? "a list" : `the value ${JSON.stringify(doc.toJS())}`;
+    const at = positionOf({ path, doc, lineCounter, data: undefined }, doc.contents);
+    throw new ConfigError([{
+      file: path,
+      ...at,
+      path: "",
+      message: `expected a mapping of config keys at the top level, found ${found}`,
+      hint: 'run "llem init" for a starter config',
+    }]);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    throw fileProblem(`cannot expand aliases: ${(error as Error).message}`);
+  }
+  return { path, doc, lineCounter, data };
+}
+
+/** 1-based position of a node's start. */
+export function positionOf(source: SourceFile, node: Node | null | undefined): Position {
+  const offset = node?.range?.[0] ?? 0;
+  const { line, col } = source.lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+// The yaml library appends its own " at line X, column Y" and a code frame; we print the position ourselves.
+function yamlMessage(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").replace(/\.$/, "");
+}
