@@ -257,18 +257,21 @@ function canonicalSessionKey(config: ExperimentConfig): string {
  * sweep or an `experiments:` entry set something, so only those keys are compared.
  */
 function varyingKeys(experiments: PlannedExperiment[]): string[] {
-  const seen = new Map<string, Set<unknown>>();
-  for (const experiment of experiments) {
-    for (const key of Object.keys(experiment.swept)) {
-      if (key === "engine" || key === "model") continue;
+  const candidates = new Set(experiments.flatMap((e) => Object.keys(e.swept)));
+  candidates.delete("engine");
+  candidates.delete("model");
+  const varying: string[] = [];
+  for (const key of candidates) {
+    const values = new Set<unknown>();
+    for (const experiment of experiments) {
       const value = valueAtPath(experiment.config, key);
-      if (value === undefined) continue;
-      let values = seen.get(key);
-      if (!values) seen.set(key, values = new Set());
-      values.add(typeof value === "object" && value !== null ? canonicalJson(value) : value);
+      if (value !== undefined) {
+        values.add(typeof value === "object" && value !== null ? canonicalJson(value) : value);
+      }
     }
+    if (values.size > 1) varying.push(key);
   }
-  return [...seen].filter(([, values]) => values.size > 1).map(([key]) => key).sort();
+  return varying.sort();
 }
 
 function lowerBound(runs: PlannedRun[], experiments: PlannedExperiment[]): WallTimeLowerBound {

@@ -1,8 +1,9 @@
-/** The closest of `candidates` to `word` (edit distance at most 3 and under half its length), or undefined. */
+/** The closest of `candidates` to `word`, if it is close enough to be a likely typo; else undefined. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 2)));
+  // Short words tolerate fewer edits: "trtllm" is not a typo of "vllm".
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   for (const candidate of candidates) {
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
@@ -13,16 +14,23 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   return bestDistance <= limit ? best : undefined;
 }
 
-/** Levenshtein distance between two strings. */
+/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one edit each. */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+      if (i === 0) {
+        rows[0]!.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]!.push(d);
     }
-    previous = current;
   }
-  return previous[b.length]!;
+  return rows[a.length]![b.length]!;
 }

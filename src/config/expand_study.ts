@@ -67,6 +67,8 @@ interface Alternative {
 
 interface Dimension {
   key: string;
+  /** The sweep key's node, for locating problems. */
+  keyNode?: Node;
   kind: "axis" | "group";
   scope?: EngineId;
   alternatives: Alternative[];
@@ -76,20 +78,22 @@ const EXPERIMENT_KEYS = Object.keys(experimentSchema.shape);
 
 /** Read a study (or single experiment) file, its `base:` chain, and expand its sweep into declared points. */
 export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
-  // `problems` stop expansion; `deferred` ones are reported together with each point's own problems.
+  // Problems are collected, not thrown, so that one run reports them all; only a broken base chain or
+  // an oversized sweep stops expansion early. A bad sweep key drops its dimension and expansion goes on.
   const problems: ConfigProblem[] = [];
-  const deferred: ConfigProblem[] = [];
   const root = parseSourceFile(path, readFile(path));
   const rootData = root.data as PlainObject;
   const rootMap = root.doc.contents as YAMLMap;
-  checkTopLevelKeys(root, rootMap, "study", deferred);
+  const unknownKeys = checkTopLevelKeys(root, rootMap, "study", problems);
 
+  const beforeBase = problems.length;
   const chain = loadBaseChain(root, readFile, problems);
+  if (problems.length > beforeBase) throw new ConfigError(problems);
   let fixed: PlainObject = {};
   const fixedContributions: Contribution[] = [];
   for (const source of [...chain, root]) {
     const data = { ...(source.data as PlainObject) };
-    for (const key of STUDY_KEYS) delete data[key];
+    for (const key of [...STUDY_KEYS, ...unknownKeys]) delete data[key];
     fixed = deepMerge(fixed, unflattenKeys(data, experimentSchema));
     fixedContributions.push({ prefix: [], source, node: source.doc.contents });
   }
@@ -97,7 +101,7 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
 
   const executionResult = executionSchema.safeParse(rootData.execution ?? {}, { reportInput: true });
   if (!executionResult.success) {
-    deferred.push(...zodProblems(executionResult.error.issues, {
+    problems.push(...zodProblems(executionResult.error.issues, {
       schema: executionSchema,
       contributions: rootContribution,
       pathPrefix: ["execution"],
@@ -133,7 +137,7 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
   const engines = resolveEngines(root, engineAxis, fixed, otherDimensions, problems);
   checkEngineScopes(root, fixedContributions, fixed, engines, otherDimensions, problems);
 
-  const experimentsEntries = parseExperiments(root, rootData, rootMap, problems, deferred);
+  const experimentsEntries = parseExperiments(root, rootData, rootMap, problems);
   const hasSweep = rootData.sweep !== undefined || engineAxis !== undefined;
   const runProduct = hasSweep || experimentsEntries === undefined;
 
@@ -154,7 +158,7 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
       hint: "sweep fewer values, or split the study into several files",
     });
   }
-  if (problems.length > 0) throw new ConfigError([...problems, ...deferred]);
+  if (declared > MAX_DECLARED_POINTS) throw new ConfigError(problems);
 
   const points: DeclaredPoint[] = [];
   if (runProduct) {
@@ -222,7 +226,7 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
       axes: dimensions.filter((d) => d.kind === "axis").length,
       groups: dimensions.filter((d) => d.kind === "group").length,
     },
-    problems: deferred,
+    problems,
   };
 }
 
@@ -248,7 +252,8 @@ function checkTopLevelKeys(
   map: YAMLMap,
   role: "study" | "base",
   problems: ConfigProblem[],
-): void {
+): string[] {
+  const unknown: string[] = [];
   const allowed = role === "study" ? [...EXPERIMENT_KEYS, ...STUDY_KEYS] : [...EXPERIMENT_KEYS, "base"];
   for (const pair of map.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
@@ -267,6 +272,7 @@ function checkTopLevelKeys(
       continue;
     }
     const suggestion = didYouMean(head, allowed);
+    unknown.push(key);
     problems.push({
       file: source.path,
       ...position,
@@ -275,6 +281,7 @@ function checkTopLevelKeys(
       hint: suggestion ? `did you mean "${suggestion}"?` : `top-level keys: ${allowed.join(", ")}`,
     });
   }
+  return unknown;
 }
 
 function loadBaseChain(root: SourceFile, readFile: ReadFile, problems: ConfigProblem[]): SourceFile[] {
@@ -317,7 +324,8 @@ function loadBaseChain(root: SourceFile, readFile: ReadFile, problems: ConfigPro
       else throw error;
       break;
     }
-    checkTopLevelKeys(source, source.doc.contents as YAMLMap, "base", problems);
+    const unknownInBase = checkTopLevelKeys(source, source.doc.contents as YAMLMap, "base", problems);
+    for (const key of unknownInBase) delete (source.data as PlainObject)[key];
     chain.unshift(source);
     visited.push(resolved);
     current = source;
@@ -462,6 +470,7 @@ function axisDimension(
   }
   return {
     key,
+    keyNode,
     kind: "axis",
     ...scopeOf(path),
     alternatives: values.map(({ value, node }) => ({
@@ -540,7 +549,9 @@ function groupDimension(
       });
     });
   });
-  return ok ? { key, kind: "group", ...(groupScope ? { scope: groupScope } : {}), alternatives } : undefined;
+  return ok
+    ? { key, keyNode, kind: "group", ...(groupScope ? { scope: groupScope } : {}), alternatives }
+    : undefined;
 }
 
 function scopeOf(path: readonly string[]): { scope?: EngineId } {
@@ -636,9 +647,8 @@ function checkEngineScopes(
     for (const dimension of dimensions) {
       if (dimension.scope !== engine) continue;
       problems.push({
-        ...locateInPoint([{ prefix: [], source: root, node: root.doc.contents }], ["sweep", dimension.key], {
-          key: true,
-        }),
+        file: root.path,
+        ...positionOf(root, dimension.keyNode),
         path: `sweep.${dimension.key}`,
         message: `"${dimension.key}" applies to engine "${engine}", but no experiment uses that engine`,
         hint: `add ${engine} to engine, or remove this sweep key`,
@@ -695,7 +705,6 @@ function parseExperiments(
   rootData: PlainObject,
   rootMap: YAMLMap,
   problems: ConfigProblem[],
-  deferred: ConfigProblem[],
 ): ExperimentEntry[] | undefined {
   if (rootData.experiments === undefined || rootData.experiments === null) return undefined;
   const node = findNode([{ prefix: [], source: root, node: rootMap }], ["experiments"]);
@@ -720,12 +729,14 @@ function parseExperiments(
       });
       return;
     }
+    // An entry with these problems yields no point, so that zod does not report them a second time.
+    const before = problems.length;
     for (const pair of entryNode.items) {
       if (!isScalar(pair.key)) continue;
       const head = String(pair.key.value).split(".")[0]!;
       if (EXPERIMENT_KEYS.includes(head)) continue;
       const suggestion = didYouMean(head, EXPERIMENT_KEYS);
-      deferred.push({
+      problems.push({
         file: root.path,
         ...positionOf(root, pair.key as Node),
         path: `experiments[${i}].${head}`,
@@ -743,7 +754,9 @@ function parseExperiments(
         hint: suggestion ? `did you mean "${suggestion}"?` : `engines: ${ENGINE_IDS.join(", ")}`,
       });
     }
-    entries.push({ data: unflattenKeys(entry, experimentSchema), node: entryNode });
+    if (problems.length === before) {
+      entries.push({ data: unflattenKeys(entry, experimentSchema), node: entryNode });
+    }
   });
   return entries;
 }

@@ -58,7 +58,7 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
       path: "",
       message: duplicate
         ? "duplicate key: each key may appear once in a mapping"
-        : yamlMessage(error.message),
+        : `YAML syntax: ${yamlMessage(error.message)}`,
       ...(duplicate ? { hint: "remove or merge the repeated key" } : {}),
     };
   });
