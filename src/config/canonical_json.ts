@@ -17,7 +17,7 @@ function sortedCopy(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => sortedCopy(item ?? null));
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  const shape = keys.join("\u0000");
+  const shape = JSON.stringify(keys); // unambiguous, unlike a join: keys may hold any character
   let sorted = sortedKeysByShape.get(shape);
   if (!sorted) {
     sorted = [...keys].sort();

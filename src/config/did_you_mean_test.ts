@@ -28,9 +28,11 @@ Deno.test("editDistance matches known Levenshtein distances", () => {
   assert.equal(editDistance("saturday", "sunday"), 3);
 });
 
-Deno.test("editDistance counts a transposition as two edits (plain Levenshtein)", () => {
-  assert.equal(editDistance("ab", "ba"), 2);
-  assert.equal(editDistance("vllm", "vlml"), 2);
+Deno.test("editDistance counts swapping two neighbouring letters as one edit", () => {
+  assert.equal(editDistance("ab", "ba"), 1);
+  assert.equal(editDistance("vllm", "vlml"), 1);
+  assert.equal(editDistance("modle", "model"), 1);
+  assert.equal(editDistance("abc", "ca"), 3);
 });
 
 Deno.test("editDistance is case sensitive", () => {
@@ -90,21 +92,20 @@ Deno.test("didYouMean returns undefined for no candidates", () => {
   assert.equal(didYouMean("model", []), undefined);
 });
 
-Deno.test("didYouMean allows at most half the word's length in edits (at least 1)", () => {
-  // length 1 and 2 and 3: limit 1
+Deno.test("didYouMean allows a third of the word's length in edits (at least 1)", () => {
+  // lengths 1 to 5: limit 1
   assert.equal(didYouMean("a", ["b"]), "b");
   assert.equal(didYouMean("ab", ["xb"]), "xb");
   assert.equal(didYouMean("ab", ["xy"]), undefined);
-  assert.equal(didYouMean("abc", ["axc"]), "axc");
-  assert.equal(didYouMean("abc", ["xyc"]), undefined);
-  // length 4 and 5: limit 2
-  assert.equal(didYouMean("abcd", ["xycd"]), "xycd");
-  assert.equal(didYouMean("abcd", ["xyzd"]), undefined);
-  assert.equal(didYouMean("abcde", ["xycde"]), "xycde");
-  assert.equal(didYouMean("abcde", ["xyzde"]), undefined);
-  // length 6: limit 3
-  assert.equal(didYouMean("abcdef", ["xyzdef"]), "xyzdef");
-  assert.equal(didYouMean("abcdef", ["xyzwef"]), undefined);
+  assert.equal(didYouMean("abcde", ["xbcde"]), "xbcde");
+  assert.equal(didYouMean("abcde", ["xycde"]), undefined);
+  // lengths 6 to 8: limit 2 (so "trtllm" is not taken for "vllm", distance 3)
+  assert.equal(didYouMean("abcdef", ["xycdef"]), "xycdef");
+  assert.equal(didYouMean("abcdef", ["xyzdef"]), undefined);
+  assert.equal(didYouMean("trtllm", ["transformers", "vllm", "tensorrt"]), undefined);
+  // length 9 and more: limit 3
+  assert.equal(didYouMean("abcdefghi", ["xyzdefghi"]), "xyzdefghi");
+  assert.equal(didYouMean("abcdefghi", ["xyzwefghi"]), undefined);
 });
 
 Deno.test("didYouMean never allows more than 3 edits, however long the word", () => {
@@ -116,8 +117,8 @@ Deno.test("didYouMean never allows more than 3 edits, however long the word", ()
 Deno.test("didYouMean limit depends on the typed word's length, not the candidate's", () => {
   // "ab" -> "abcd" is 2 insertions: over the limit of 1 for a 2-letter word.
   assert.equal(didYouMean("ab", ["abcd"]), undefined);
-  // "abcd" -> "ab" is 2 deletions: within the limit of 2 for a 4-letter word.
-  assert.equal(didYouMean("abcd", ["ab"]), "ab");
+  // "abcdef" -> "abcd" is 2 deletions: within the limit of 2 for a 6-letter word.
+  assert.equal(didYouMean("abcdef", ["abcd"]), "abcd");
 });
 
 Deno.test("didYouMean accepts any iterable of candidates", () => {
