@@ -142,10 +142,12 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   const byConfig = new Map<string, PlannedExperiment>();
   // study_design_hash covers canonicalJson(list of measurement views); fed piece by piece to save memory.
   const design = createHash("sha256").update("[");
+  let designChunk = ""; // hashed in ~1 MB pieces: one update per experiment costs more than the hashing
   for (const point of valid) {
     const measured = canonicalJson(measurementView(point.config));
     const digest = createHash("sha256").update(measured).digest("hex");
-    const key = `${digest}${canonicalJson(environmentView(point.config))}`;
+    // Every config comes out of the same zod schema, so plain JSON.stringify orders keys alike.
+    const key = `${digest}${JSON.stringify(environmentView(point.config))}`;
     const existing = expansion.execution.deduplicate ? byConfig.get(key) : undefined;
     if (existing) {
       existing.members.push(point.index);
@@ -160,14 +162,18 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
       members: [point.index],
       config: point.config,
     };
-    design.update(experiments.length === 0 ? measured : `,${measured}`);
+    designChunk += experiments.length === 0 ? measured : `,${measured}`;
+    if (designChunk.length > 1 << 20) {
+      design.update(designChunk);
+      designChunk = "";
+    }
     experiments.push(experiment);
-    sessionKeys.push(canonicalSessionKey(point.config));
+    sessionKeys.push(sessionKey(point.config));
     byConfig.set(key, experiment);
   }
 
   const execution = expansion.execution;
-  const designHash = design.update("]").digest("hex").slice(0, 16);
+  const designHash = design.update(`${designChunk}]`).digest("hex").slice(0, 16);
   const seed = execution.shuffle_seed ?? seedFromDesignHash(designHash);
   const slots = orderRuns(experiments.length, { order: execution.order, cycles: execution.n_cycles, seed });
   const runs: PlannedRun[] = [];
@@ -239,8 +245,8 @@ function withEngineDefaults(config: ExperimentConfig): ExperimentConfig {
 }
 
 /** What must match for consecutive experiments to share one loaded model. */
-function canonicalSessionKey(config: ExperimentConfig): string {
-  return canonicalJson({
+function sessionKey(config: ExperimentConfig): string {
+  return JSON.stringify({
     model: config.model,
     engine: config.engine,
     runner: config.runner,

@@ -17,13 +17,19 @@ function sortedCopy(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => sortedCopy(item ?? null));
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  const shape = JSON.stringify(keys); // unambiguous, unlike a join: keys may hold any character
-  let sorted = sortedKeysByShape.get(shape);
-  if (!sorted) {
-    sorted = [...keys].sort();
-    if (sortedKeysByShape.size < 10_000) sortedKeysByShape.set(shape, sorted);
-  }
   const copy: Record<string, unknown> = {};
-  for (const key of sorted) copy[key] = sortedCopy(record[key]);
+  for (const key of sortedKeys(record, keys)) copy[key] = sortedCopy(record[key]);
   return copy;
+}
+
+function sortedKeys(record: Record<string, unknown>, keys: string[]): string[] {
+  const shape = keys.join("\u0000");
+  const cached = sortedKeysByShape.get(shape);
+  // Keys may themselves hold NUL, so a cached order is used only if it is exactly this object's keys.
+  if (cached && cached.length === keys.length && cached.every((key) => Object.hasOwn(record, key))) {
+    return cached;
+  }
+  const sorted = [...keys].sort();
+  if (sortedKeysByShape.size < 10_000) sortedKeysByShape.set(shape, sorted);
+  return sorted;
 }
