@@ -1,0 +1,43 @@
+/**
+ * measurement_config_hash must not depend on JavaScript: Python's json.dumps(sort_keys=True,
+ * separators=(",", ":")) over the same resolved config, minus environment fields, gives the same hash.
+ */
+import assert from "node:assert/strict";
+import { measurementView } from "../src/config/config_hash.ts";
+import { loadPlan } from "../mod.ts";
+
+const PYTHON = `
+import hashlib, json, sys
+for line in sys.stdin:
+    config = json.loads(line)
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    print(hashlib.sha256(text.encode()).hexdigest()[:16])
+`;
+
+async function hasPython(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output())
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "measurement_config_hash equals an independent Python computation for every example experiment",
+  ignore: !(await hasPython()),
+  async fn() {
+    const plan = loadPlan("examples/study.yaml");
+    const lines = plan.experiments.map((e) => JSON.stringify(measurementView(e.config))).join("\n") + "\n";
+    const child = new Deno.Command("python3", { args: ["-c", PYTHON], stdin: "piped", stdout: "piped" })
+      .spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(lines));
+    await writer.close();
+    const output = await child.output();
+    assert.ok(output.success);
+    const hashes = new TextDecoder().decode(output.stdout).trim().split("\n");
+    assert.deepEqual(hashes, plan.experiments.map((e) => e.measurement_config_hash));
+  },
+});
