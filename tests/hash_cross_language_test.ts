@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { measurementView } from "../src/config/config_hash.ts";
-import { loadPlan } from "../mod.ts";
+import { loadPlan, planStudy } from "../mod.ts";
+import { memoryFiles } from "./memory_files.ts";
 
 const PYTHON = `
 import hashlib, json, sys
@@ -25,10 +26,18 @@ async function hasPython(): Promise<boolean> {
 }
 
 Deno.test({
-  name: "measurement_config_hash equals an independent Python computation for every example experiment",
+  name: "measurement_config_hash equals an independent Python computation (examples, odd keys, non-ASCII)",
   ignore: !(await hasPython()),
   async fn() {
-    const plan = loadPlan("examples/study.yaml");
+    const example = loadPlan("examples/study.yaml");
+    const odd = planStudy(
+      "odd.yaml",
+      memoryFiles({
+        "odd.yaml":
+          'model: "m\u00e9"\nengine: vllm\nvllm: {extra: {"10": 1, "9": 2, "b": {"2": [1.5, -0.0]}}}\n',
+      }),
+    );
+    const plan = { experiments: [...example.experiments, ...odd.experiments] };
     const lines = plan.experiments.map((e) => JSON.stringify(measurementView(e.config))).join("\n") + "\n";
     const child = new Deno.Command("python3", { args: ["-c", PYTHON], stdin: "piped", stdout: "piped" })
       .spawn();

@@ -172,3 +172,8 @@ Deno.test({
     assert.notEqual(canonicalJson({ "a\u0000b": 1 }), canonicalJson({ "a\u0000b": 2 }));
   },
 });
+
+Deno.test("canonicalJson sorts integer-like keys as text, like Python's sort_keys", () => {
+  assert.equal(canonicalJson({ a: 3, "10": 1, "9": 2 }), '{"10":1,"9":2,"a":3}');
+  assert.equal(canonicalJson({ x: [{ "2": true, "10": false }] }), '{"x":[{"10":false,"2":true}]}');
+});
