@@ -78,7 +78,7 @@ export class NvmlLibrary {
         path,
         reason
           ? `the library lacks the required symbol ${reason}`
-          : message.replace(/^Could not open library: /, ""),
+          : message.replace(/^.*Could not open library: /s, ""),
         { cause: error },
       );
     }

@@ -3,6 +3,11 @@ import type { CommandEntry } from "./command.ts";
 /** Every `llem` subcommand, in the order `llem --help` lists them. Add a command here and in its own file. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "gpus",
+    summary: "list the GPUs: UUID, memory, power limit, power and temperature now, energy counter support",
+    load: async () => (await import("./gpus_command.ts")).gpusCommand,
+  },
+  {
     name: "init",
     summary: "print (or write) a commented starter experiment or study config",
     load: async () => (await import("./init_command.ts")).initCommand,

@@ -5,6 +5,7 @@ import { COMMANDS } from "./command_registry.ts";
 import { parseCommandArgs } from "./parse_command_args.ts";
 import { renderCommandHelp, renderMainHelp } from "./render_help.ts";
 import { UsageError } from "./usage_error.ts";
+import { NotReadyError } from "./not_ready_error.ts";
 import { gitCommit, LLEM_VERSION } from "./version_info.ts";
 
 /** Exit codes (see STYLE.md). */
@@ -61,6 +62,21 @@ function reportError(error: unknown, io: CliIo): number {
     if (error.problems.length > 1) lines.push(`${error.problems.length} problems found; nothing was run`);
     io.err(lines.join("\n") + "\n");
     return EXIT.badInput;
+  }
+  if (error instanceof NotReadyError) {
+    io.err(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
+    return EXIT.notReady;
+  }
+  // Matched by name, not instanceof, so that `llem --help` does not load the GPU modules.
+  if (error instanceof Error && error.name === "GpuSelectionError") {
+    io.err(`error: ${error.message}\nhint: ${(error as Error & { hint: string }).hint}\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof Error && error.name === "GpuLostError") {
+    io.err(
+      `error: ${error.message}\nhint: check the GPU with nvidia-smi; a lost GPU usually needs a reset\n`,
+    );
+    return EXIT.failed;
   }
   if (error instanceof UsageError) {
     io.err(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
