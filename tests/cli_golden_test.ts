@@ -49,7 +49,16 @@ for (const name of names) {
     try {
       copyCase(dir, work);
       const output = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-read", "--allow-write", "--allow-env", `${repo}/main.ts`, ...spec.args],
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "--allow-ffi",
+          "--allow-run",
+          `${repo}/main.ts`,
+          ...spec.args,
+        ],
         cwd: spec.cwd === "repo" ? repo : work,
         env: { NO_COLOR: "1" },
         stdout: "piped",

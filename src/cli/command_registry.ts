@@ -3,6 +3,11 @@ import type { CommandEntry } from "./command.ts";
 /** Every `llem` subcommand, in the order `llem --help` lists them. Add a command here and in its own file. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "doctor",
+    summary: "check this machine: NVML, driver, GPUs, container runtimes, disk; exit 3 when not ready",
+    load: async () => (await import("./doctor_command.ts")).doctorCommand,
+  },
+  {
     name: "gpus",
     summary: "list the GPUs: UUID, memory, power limit, power and temperature now, energy counter support",
     load: async () => (await import("./gpus_command.ts")).gpusCommand,

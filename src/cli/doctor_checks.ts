@@ -1,0 +1,166 @@
+import type { GpuInfo, GpuProcess } from "../gpu/gpu.ts";
+import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
+
+/** One line of `llem doctor`. */
+export interface DoctorCheck {
+  name: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  /** One-line fix, for warn and fail. */
+  fix?: string;
+}
+
+/** Everything doctor found out, gathered by the command; turned into checks by a pure function. */
+export interface DoctorFacts {
+  nvml:
+    | { ok: true; libraryPath: string; driverVersion: string; cudaDriverVersion: string | null }
+    | { ok: false; libraryPath: string; message: string; fix: string };
+  gpus: { info: GpuInfo; processes: GpuProcess[] | null }[];
+  runtimes: RuntimeProbe[];
+  outputDir: string;
+  freeDiskBytes: number | null;
+}
+
+/** Below this free space in the output folder, doctor warns (timeseries of long studies add up). */
+export const MIN_FREE_DISK_BYTES = 5 * 2 ** 30;
+/** Drivers before R535 lack the instantaneous power field and the clock-event reasons API. */
+export const RECOMMENDED_DRIVER_MAJOR = 535;
+
+/** The checks, in the order they print. */
+export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  const nvml = facts.nvml;
+  if (!nvml.ok) {
+    checks.push({ name: "NVML", status: "fail", detail: nvml.message, fix: nvml.fix });
+  } else {
+    checks.push({ name: "NVML", status: "ok", detail: `loaded ${nvml.libraryPath}` });
+    const major = Number(nvml.driverVersion.split(".")[0]);
+    checks.push(
+      major >= RECOMMENDED_DRIVER_MAJOR
+        ? {
+          name: "driver",
+          status: "ok",
+          detail: `${nvml.driverVersion}, CUDA ${nvml.cudaDriverVersion ?? "unknown"}`,
+        }
+        : {
+          name: "driver",
+          status: "warn",
+          detail: `${nvml.driverVersion}: older than R${RECOMMENDED_DRIVER_MAJOR}`,
+          fix:
+            `update the driver to R${RECOMMENDED_DRIVER_MAJOR} or newer for instantaneous power and throttle reasons`,
+        },
+    );
+    if (facts.gpus.length === 0) {
+      checks.push({
+        name: "GPUs",
+        status: "fail",
+        detail: "NVML sees no GPU",
+        fix: "check nvidia-smi and CUDA_VISIBLE_DEVICES",
+      });
+    }
+  }
+  for (const { info, processes } of facts.gpus) {
+    const name = `GPU ${info.index}`;
+    const id = `${info.name} ${info.uuid}`;
+    checks.push(
+      info.capabilities.energyCounter ? { name, status: "ok", detail: `${id}: energy counter available` } : {
+        name,
+        status: "warn",
+        detail: `${id}: no energy counter (older than Volta)`,
+        fix: "energy will come from integrated power samples; prefer a Volta or newer GPU",
+      },
+    );
+    if (!info.capabilities.instantPowerField) {
+      checks.push({
+        name,
+        status: "warn",
+        detail: "no instantaneous power field: power readings may be 1 s averages",
+        fix: `update the driver to R${RECOMMENDED_DRIVER_MAJOR} or newer`,
+      });
+    }
+    if (info.persistenceMode === false) {
+      checks.push({
+        name,
+        status: "warn",
+        detail: "persistence mode is off: the driver may unload between runs, resetting the energy counter",
+        fix: `sudo nvidia-smi -i ${info.index} -pm 1`,
+      });
+    }
+    if (info.migMode === true) {
+      checks.push({
+        name,
+        status: "warn",
+        detail: "MIG is enabled: energy and power are reported for the whole GPU, not per instance",
+        fix: `sudo nvidia-smi -i ${info.index} -mig 0, or measure whole GPUs only`,
+      });
+    }
+    if (processes === null) {
+      checks.push({
+        name,
+        status: "warn",
+        detail: "cannot list processes on this GPU",
+        fix: "run as a user allowed to query GPU processes",
+      });
+    } else if (processes.length > 0) {
+      const list = processes.map((p) => `${p.pid} (${(p.usedMemoryBytes / 2 ** 20).toFixed(0)} MiB)`).join(
+        ", ",
+      );
+      checks.push({
+        name,
+        status: "warn",
+        detail: `other processes use this GPU: ${list}`,
+        fix: "stop them before measuring, or choose another GPU: their energy would count as yours",
+      });
+    }
+  }
+  for (const runtime of facts.runtimes) {
+    const title = runtime.runtime;
+    if (!runtime.installed) {
+      checks.push({ name: title, status: "warn", detail: "not installed", fix: runtimeFix(title) });
+    } else if (!runtime.usable) {
+      checks.push({ name: title, status: "warn", detail: runtime.detail, fix: runtimeFix(title) });
+    } else if (title === "docker" && runtime.nvidiaSupport === false) {
+      checks.push({
+        name: title,
+        status: "warn",
+        detail: `${runtime.version ?? ""} ${runtime.detail}`.trim(),
+        fix:
+          "install the NVIDIA Container Toolkit and run: sudo nvidia-ctk runtime configure --runtime=docker",
+      });
+    } else {
+      checks.push({ name: title, status: "ok", detail: `${runtime.version ?? ""} ${runtime.detail}`.trim() });
+    }
+  }
+  if (facts.freeDiskBytes === null) {
+    checks.push({
+      name: "disk",
+      status: "warn",
+      detail: `cannot tell the free space for ${facts.outputDir}`,
+      fix: "check that the output folder's file system is mounted",
+    });
+  } else {
+    const gib = facts.freeDiskBytes / 2 ** 30;
+    checks.push(
+      facts.freeDiskBytes >= MIN_FREE_DISK_BYTES
+        ? { name: "disk", status: "ok", detail: `${gib.toFixed(1)} GiB free for ${facts.outputDir}` }
+        : {
+          name: "disk",
+          status: "warn",
+          detail: `only ${gib.toFixed(1)} GiB free for ${facts.outputDir}`,
+          fix: "free space, or set execution.output_dir to a larger disk",
+        },
+    );
+  }
+  return checks;
+}
+
+function runtimeFix(runtime: string): string {
+  switch (runtime) {
+    case "docker":
+      return 'start the daemon (sudo systemctl start docker) and add yourself to the "docker" group; or use runner: process';
+    case "podman":
+      return "install podman, or use another runner";
+    default:
+      return "install Apptainer (apptainer.org), or use another runner";
+  }
+}

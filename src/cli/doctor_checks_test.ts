@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import type { GpuInfo } from "../gpu/gpu.ts";
+import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES } from "./doctor_checks.ts";
+
+function info(overrides: Partial<GpuInfo> = {}): GpuInfo {
+  return {
+    index: 0,
+    uuid: "GPU-1",
+    pciBusId: "00000000:01:00.0",
+    name: "NVIDIA H100",
+    memoryTotalBytes: 80e9,
+    computeCapability: "9.0",
+    powerLimitWatts: 700,
+    enforcedPowerLimitWatts: 700,
+    persistenceMode: true,
+    migMode: false,
+    capabilities: {
+      energyCounter: true,
+      instantPowerField: true,
+      clockEventReasons: true,
+      utilization: true,
+    },
+    ...overrides,
+  };
+}
+
+function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
+  return {
+    nvml: {
+      ok: true,
+      libraryPath: "libnvidia-ml.so.1",
+      driverVersion: "580.65.06",
+      cudaDriverVersion: "13.0",
+    },
+    gpus: [{ info: info(), processes: [] }],
+    runtimes: [{
+      runtime: "docker",
+      installed: true,
+      usable: true,
+      version: "28.2.2",
+      nvidiaSupport: true,
+      detail: "daemon reachable, NVIDIA runtime configured",
+    }],
+    outputDir: "results",
+    freeDiskBytes: MIN_FREE_DISK_BYTES * 2,
+    ...overrides,
+  };
+}
+
+const statuses = (f: DoctorFacts) => doctorChecks(f).map((c) => `${c.status} ${c.name}`);
+
+Deno.test("doctorChecks() passes a ready machine", () => {
+  assert.deepEqual(statuses(facts()), ["ok NVML", "ok driver", "ok GPU 0", "ok docker", "ok disk"]);
+});
+
+Deno.test("doctorChecks() fails without NVML and keeps the fix", () => {
+  const checks = doctorChecks(facts({
+    nvml: { ok: false, libraryPath: "x", message: "cannot load NVML", fix: "install the driver" },
+    gpus: [],
+  }));
+  assert.deepEqual(checks[0], {
+    name: "NVML",
+    status: "fail",
+    detail: "cannot load NVML",
+    fix: "install the driver",
+  });
+});
+
+Deno.test("doctorChecks() warns about each GPU problem with a fix", () => {
+  const checks = doctorChecks(facts({
+    nvml: { ok: true, libraryPath: "l", driverVersion: "470.82.01", cudaDriverVersion: "11.4" },
+    gpus: [{
+      info: info({
+        persistenceMode: false,
+        migMode: true,
+        capabilities: {
+          energyCounter: false,
+          instantPowerField: false,
+          clockEventReasons: false,
+          utilization: false,
+        },
+      }),
+      processes: [{ pid: 4242, usedMemoryBytes: 2 ** 30 }],
+    }],
+  }));
+  const warned = checks.filter((c) => c.status === "warn");
+  assert.equal(warned.length, 6);
+  assert.ok(warned.every((c) => c.fix && c.fix.length > 0));
+  assert.ok(warned.some((c) => /4242 \(1024 MiB\)/.test(c.detail)));
+  assert.ok(warned.some((c) => c.fix === "sudo nvidia-smi -i 0 -pm 1"));
+});
+
+Deno.test("doctorChecks() fails when NVML sees no GPU, warns about runtimes and disk", () => {
+  const checks = doctorChecks(facts({
+    gpus: [],
+    runtimes: [
+      {
+        runtime: "docker",
+        installed: true,
+        usable: true,
+        version: "28",
+        nvidiaSupport: false,
+        detail: "no NVIDIA runtime",
+      },
+      { runtime: "podman", installed: false, usable: false, version: null, nvidiaSupport: null, detail: "" },
+    ],
+    freeDiskBytes: 2 ** 30,
+  }));
+  assert.deepEqual(checks.map((c) => `${c.status} ${c.name}`), [
+    "ok NVML",
+    "ok driver",
+    "fail GPUs",
+    "warn docker",
+    "warn podman",
+    "warn disk",
+  ]);
+  assert.match(checks[3]!.fix!, /nvidia-ctk runtime configure/);
+});

@@ -1,0 +1,100 @@
+import type { GpuSystem } from "../gpu/gpu.ts";
+import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
+import { probeRuntimes } from "../runners/probe_runtimes.ts";
+import type { Command } from "./command.ts";
+import { doctorChecks, type DoctorFacts } from "./doctor_checks.ts";
+import { formatTable } from "./format_table.ts";
+import { NotReadyError } from "./not_ready_error.ts";
+import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+
+/** `llem doctor`: is this machine ready to measure? */
+export const doctorCommand: Command = {
+  name: "doctor",
+  usage: "[--json] [--output-dir DIR] [--nvml-library PATH]",
+  description: "Check everything a measurement needs: NVML and the driver, each GPU's energy counter, " +
+    "power field, persistence mode, MIG and other processes; the container runtimes (Docker daemon and its " +
+    "NVIDIA runtime, Podman, Apptainer); free disk space for results. Each check is ok, warn or fail with a " +
+    "one-line fix. Exits 0 when nothing fails, 3 when the machine is not ready.",
+  positionals: [],
+  options: [
+    { name: "json", type: "boolean", description: "print the checks as one JSON document" },
+    {
+      name: "output-dir",
+      type: "string",
+      value: "DIR",
+      description: "where results will go (default: results)",
+    },
+    NVML_LIBRARY_OPTION,
+  ],
+  examples: [
+    ["llem doctor", "check this machine"],
+    ["llem doctor --json | jq '.checks[] | select(.status != \"ok\")'", "only the problems"],
+  ],
+  async run(args, io) {
+    const outputDir = (args.values["output-dir"] as string | undefined) ?? "results";
+    const facts: DoctorFacts = {
+      nvml: { ok: false, libraryPath: "", message: "", fix: "" },
+      gpus: [],
+      runtimes: [],
+      outputDir,
+      freeDiskBytes: null,
+    };
+    let system: GpuSystem | null = null;
+    try {
+      system = openGpus(args.values["nvml-library"] as string | undefined, io.env);
+      facts.nvml = {
+        ok: true,
+        libraryPath: system.libraryPath,
+        driverVersion: system.driverVersion,
+        cudaDriverVersion: system.cudaDriverVersion,
+      };
+      facts.gpus = system.gpus.map((gpu) => {
+        let processes = null;
+        try {
+          processes = gpu.runningProcesses();
+        } catch { /* reported as "cannot list processes" */ }
+        return { info: gpu.info, processes };
+      });
+    } catch (error) {
+      if (!(error instanceof NotReadyError)) throw error;
+      facts.nvml = { ok: false, libraryPath: "", message: error.message, fix: error.hint ?? "" };
+    } finally {
+      system?.close();
+    }
+    const existing = await nearestExistingFolder(outputDir);
+    [facts.runtimes, facts.freeDiskBytes] = await Promise.all([probeRuntimes(), freeDiskBytes(existing)]);
+    const checks = doctorChecks(facts);
+    const failed = checks.some((c) => c.status === "fail");
+    if (args.values.json) {
+      io.out(JSON.stringify({ ready: !failed, checks }, null, 2) + "\n");
+    } else {
+      const rows = checks.map((c) => [c.status, c.name, c.detail]);
+      const lines = formatTable(["status", "check", "detail"], rows, "");
+      io.out(lines[0] + "\n");
+      checks.forEach((check, i) => {
+        io.out(lines[i + 1] + "\n");
+        if (check.fix) io.out(`${" ".repeat(lines[0]!.indexOf("detail"))}fix: ${check.fix}\n`);
+      });
+      const warnings = checks.filter((c) => c.status === "warn").length;
+      io.out(
+        failed
+          ? "not ready: fix the failed checks above\n"
+          : `ready${warnings ? ` (${warnings} warning(s))` : ""}\n`,
+      );
+    }
+    return failed ? 3 : 0;
+  },
+};
+
+async function nearestExistingFolder(path: string): Promise<string> {
+  let current = path;
+  for (let i = 0; i < 64; i++) {
+    try {
+      if ((await Deno.stat(current)).isDirectory) return current;
+    } catch { /* not there yet */ }
+    const parent = current.includes("/") ? current.slice(0, current.lastIndexOf("/")) || "/" : ".";
+    if (parent === current) break;
+    current = parent;
+  }
+  return ".";
+}

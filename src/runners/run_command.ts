@@ -1,0 +1,57 @@
+/** What a finished (or killed) command left behind. */
+export interface CommandResult {
+  /** Exit code, or null when the program could not be started. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Why the program could not be started (e.g. not installed). */
+  startError: string | null;
+}
+
+/**
+ * Run a program with an argv array (never a shell string) and collect its output, killing it after
+ * `timeoutMs`. The one place in llem that spawns processes.
+ */
+export async function runCommand(
+  argv: readonly string[],
+  options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CommandResult> {
+  const [program, ...args] = argv;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program!, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    }).spawn();
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? `${program} is not installed`
+      : (error as Error).message;
+    return { code: null, stdout: "", stderr: "", timedOut: false, startError: reason };
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+  }, options.timeoutMs ?? 30_000);
+  try {
+    const output = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+      timedOut,
+      startError: null,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
