@@ -1,4 +1,4 @@
-import { NVML_RETURN, NvmlError, nvmlReturnName, NvmlUnavailableError } from "../../ffi/nvml_error.ts";
+import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { nvmlLibraryPath, openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
 import { NotReadyError } from "./not_ready_error.ts";
@@ -20,35 +20,8 @@ export function openGpus(
   try {
     return openNvmlGpuSystem(path);
   } catch (error) {
-    throw notReady(error, path);
+    const failure = describeNvmlFailure(error, path);
+    if (failure) throw new NotReadyError(failure.message, failure.fix, { cause: error });
+    throw error;
   }
-}
-
-/** The message and fix for an NVML failure at start-up; other errors pass through unchanged. */
-export function notReady(error: unknown, path: string): unknown {
-  if (error instanceof NvmlUnavailableError) {
-    return new NotReadyError(
-      error.message,
-      "install the NVIDIA driver, or point LLEM_NVML_LIBRARY (or --nvml-library) at libnvidia-ml.so.1",
-      { cause: error },
-    );
-  }
-  if (error instanceof NvmlError) {
-    const hints: Record<number, string> = {
-      [NVML_RETURN.ERROR_DRIVER_NOT_LOADED]:
-        "load the NVIDIA kernel driver (is this a GPU machine? try nvidia-smi)",
-      [NVML_RETURN.ERROR_NO_PERMISSION]:
-        "this user may not access the GPU devices; check /dev/nvidia* permissions",
-      [NVML_RETURN.ERROR_LIB_RM_VERSION_MISMATCH]:
-        "the driver was updated without a reboot; reboot or reload it",
-    };
-    return new NotReadyError(
-      `NVML (${path}) is not usable: ${nvmlReturnName(error.code)} from ${error.functionName} (${
-        error.message.replace(/^.*\((.*)\)$/, "$1")
-      })`,
-      hints[error.code] ?? "run llem doctor",
-      { cause: error },
-    );
-  }
-  return error;
 }
