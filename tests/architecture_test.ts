@@ -5,7 +5,14 @@ const repo = new URL("../", import.meta.url).pathname;
 
 function sources(dir: string): { path: string; text: string }[] {
   const found: { path: string; text: string }[] = [];
-  for (const entry of Deno.readDirSync(`${repo}${dir}`)) {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(`${repo}${dir}`)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return found; // a folder not written yet
+    throw error;
+  }
+  for (const entry of entries) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory) found.push(...sources(path));
     else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
