@@ -1,0 +1,126 @@
+import type {
+  SamplePhase,
+  SamplerCommand,
+  SamplerEvent,
+  SamplerTiming,
+  TaggedSample,
+} from "./sampler_protocol.ts";
+
+/** Most samples held between drains; older ones are dropped (and counted) beyond it. */
+export const MAX_BUFFERED_SAMPLES = 500_000;
+
+/** Options for starting a sampler. */
+export interface SamplerOptions {
+  libraryPath: string;
+  /** GPUs to sample, by UUID. */
+  uuids: string[];
+  /** Sampling interval, 1 ms to 10 s. */
+  intervalMs: number;
+  phase?: SamplePhase;
+}
+
+/**
+ * Host side of the sampler: a worker reads NVML on its own thread; this collects its batches in a
+ * bounded buffer that the caller drains (for example per experiment), and relays phase changes.
+ */
+export class GpuSampler {
+  readonly #worker: Worker;
+  #buffer: TaggedSample[] = [];
+  #dropped = 0;
+  #failure: { message: string; lostUuid: string | null } | null = null;
+  #stopped: Promise<SamplerTiming>;
+  #resolveStopped!: (timing: SamplerTiming) => void;
+  #rejectStopped!: (error: Error) => void;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    this.#stopped = new Promise((resolve, reject) => {
+      this.#resolveStopped = resolve;
+      this.#rejectStopped = reject;
+    });
+    // A failure is reported through stop() and `failure`; nobody may be awaiting yet.
+    this.#stopped.catch(() => {});
+  }
+
+  /** Start sampling; resolves once the worker has opened NVML and taken its first round. */
+  static start(options: SamplerOptions): Promise<GpuSampler> {
+    if (!(options.intervalMs >= 1 && options.intervalMs <= 10_000)) {
+      throw new RangeError(`sampling interval must be 1 to 10,000 ms, got ${options.intervalMs}`);
+    }
+    const worker = new Worker(new URL("./sampler_worker.ts", import.meta.url), { type: "module" });
+    const sampler = new GpuSampler(worker);
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<SamplerEvent>) => {
+        const message = event.data;
+        if (message.type === "started") resolve(sampler);
+        else if (message.type === "failed" && !sampler.#failure) {
+          sampler.#failure = { message: message.message, lostUuid: message.lostUuid };
+          reject(new Error(message.message));
+        }
+        sampler.#handle(message);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const error = new Error(`sampler worker crashed: ${event.message}`);
+        sampler.#failure ??= { message: error.message, lostUuid: null };
+        sampler.#rejectStopped(error);
+        worker.terminate();
+        reject(error);
+      };
+      const command: SamplerCommand = {
+        type: "start",
+        libraryPath: options.libraryPath,
+        uuids: options.uuids,
+        intervalMs: options.intervalMs,
+        phase: options.phase ?? "idle",
+      };
+      worker.postMessage(command);
+    });
+  }
+
+  #handle(message: SamplerEvent): void {
+    if (message.type === "samples") {
+      this.#buffer.push(...message.samples);
+      const excess = this.#buffer.length - MAX_BUFFERED_SAMPLES;
+      if (excess > 0) {
+        this.#buffer.splice(0, excess);
+        this.#dropped += excess;
+      }
+    } else if (message.type === "stopped") {
+      this.#worker.terminate();
+      this.#resolveStopped(message.timing);
+    } else if (message.type === "failed") {
+      this.#failure ??= { message: message.message, lostUuid: message.lostUuid };
+      this.#worker.terminate();
+      this.#rejectStopped(new Error(message.message));
+    }
+  }
+
+  /** Label the samples taken from now on. */
+  setPhase(phase: SamplePhase): void {
+    this.#worker.postMessage({ type: "phase", phase } satisfies SamplerCommand);
+  }
+
+  /** Take the samples received so far, oldest first. */
+  drain(): TaggedSample[] {
+    const samples = this.#buffer;
+    this.#buffer = [];
+    return samples;
+  }
+
+  /** Samples dropped because nobody drained the buffer in time. */
+  get droppedSamples(): number {
+    return this.#dropped;
+  }
+
+  /** Why sampling stopped early (a lost GPU names its UUID), or null while healthy. */
+  get failure(): { message: string; lostUuid: string | null } | null {
+    return this.#failure;
+  }
+
+  /** Stop sampling; resolves with the timing statistics, rejects if sampling failed. */
+  async stop(): Promise<SamplerTiming> {
+    if (!this.#failure) this.#worker.postMessage({ type: "stop" } satisfies SamplerCommand);
+    return await this.#stopped;
+  }
+}
