@@ -3,6 +3,11 @@ import type { CommandEntry } from "./command.ts";
 /** Every `llem` subcommand, in the order `llem --help` lists them. Add a command here and in its own file. */
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "baseline",
+    summary: "measure (or spot-check the cached) idle power of each GPU",
+    load: async () => (await import("./baseline_command.ts")).baselineCommand,
+  },
+  {
     name: "doctor",
     summary: "check this machine: NVML, driver, GPUs, container runtimes, disk; exit 3 when not ready",
     load: async () => (await import("./doctor_command.ts")).doctorCommand,
@@ -16,6 +21,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "init",
     summary: "print (or write) a commented starter experiment or study config",
     load: async () => (await import("./init_command.ts")).initCommand,
+  },
+  {
+    name: "monitor",
+    summary: "live power, energy since start, temperature, clocks and throttle reasons per GPU",
+    load: async () => (await import("./monitor_command.ts")).monitorCommand,
   },
   {
     name: "plan",

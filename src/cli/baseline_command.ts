@@ -1,0 +1,201 @@
+import { GpuSampler } from "../gpu/gpu_sampler.ts";
+import type { TaggedSample } from "../gpu/sampler_protocol.ts";
+import { selectGpus } from "../gpu/select_gpus.ts";
+import { baselineStillValid, idlePower } from "../measure/idle_power.ts";
+import {
+  baselineAgeSeconds,
+  baselineCacheDir,
+  type CachedBaseline,
+  readCachedBaseline,
+  writeCachedBaseline,
+} from "../study/baseline_cache.ts";
+import type { Command } from "./command.ts";
+import { formatTable } from "./format_table.ts";
+import { NotReadyError } from "./not_ready_error.ts";
+import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
+
+/** One GPU's baseline outcome. */
+interface BaselineRow {
+  uuid: string;
+  name: string;
+  status: "measured" | "cached";
+  powerWatts: number | null;
+  method: string | null;
+  ageSeconds: number;
+  spotCheckWatts: number | null;
+  warnings: string[];
+}
+
+/** `llem baseline`: measure (or show, after a spot check) each GPU's idle power, cached per UUID. */
+export const baselineCommand: Command = {
+  name: "baseline",
+  usage: "[--gpus LIST] [--duration S] [--force] [--json]",
+  description:
+    "Measure each GPU's idle power with nothing running on it, and cache it per GPU UUID. A cached " +
+    "baseline younger than --ttl is re-validated by a short spot check and re-measured when it drifted by more " +
+    "than --drift. Energy-counter slope where the GPU has a counter, else the mean of power samples.",
+  positionals: [],
+  options: [
+    {
+      name: "gpus",
+      type: "string",
+      value: "LIST",
+      description: "GPU indices or UUIDs, comma-separated (all)",
+    },
+    { name: "duration", type: "string", value: "S", description: "seconds of a full measurement (30)" },
+    {
+      name: "spot-check",
+      type: "string",
+      value: "S",
+      description: "seconds of the spot check of a cached value (5)",
+    },
+    {
+      name: "ttl",
+      type: "string",
+      value: "S",
+      description: "age in seconds after which a cached value expires (7200)",
+    },
+    {
+      name: "drift",
+      type: "string",
+      value: "F",
+      description: "relative change that invalidates a cached value (0.1)",
+    },
+    { name: "force", type: "boolean", description: "measure afresh, ignoring the cache" },
+    { name: "json", type: "boolean", description: "print one JSON document" },
+    NVML_LIBRARY_OPTION,
+  ],
+  examples: [
+    ["llem baseline", "every GPU: cached (spot-checked) or measured"],
+    ["llem baseline --gpus 0 --duration 60 --force", "a fresh 60 s baseline of GPU 0"],
+  ],
+  async run(args, io) {
+    const duration = parsePositiveNumber("--duration", args.values.duration, 30);
+    const spotCheck = parsePositiveNumber("--spot-check", args.values["spot-check"], 5);
+    const ttl = parsePositiveNumber("--ttl", args.values.ttl, 7200);
+    const drift = parsePositiveNumber("--drift", args.values.drift, 0.1);
+    const requested = parseGpuList(args.values.gpus as string | undefined);
+    const system = openGpus(args.values["nvml-library"] as string | undefined, io.env);
+    let uuids: string[];
+    try {
+      uuids = selectGpus(system.gpus.map((g) => g.info), requested, {
+        cudaVisibleDevices: io.env.CUDA_VISIBLE_DEVICES,
+        slurmGpus: io.env.SLURM_JOB_GPUS ?? io.env.SLURM_STEP_GPUS,
+      });
+      // A baseline is idle power: refuse a GPU that anything else is using.
+      for (const uuid of uuids) {
+        const gpu = system.gpus.find((g) => g.info.uuid === uuid)!;
+        const busy = gpu.runningProcesses();
+        if (busy.length > 0) {
+          throw new NotReadyError(
+            `GPU ${gpu.info.index} (${uuid}) is in use by process(es) ${busy.map((p) => p.pid).join(", ")}`,
+            "a baseline needs an idle GPU: stop those processes, or choose other GPUs with --gpus",
+          );
+        }
+      }
+    } finally {
+      system.close();
+    }
+    const libraryPath = system.libraryPath;
+    const cacheDir = baselineCacheDir(io.env);
+    const names = new Map(system.gpus.map((g) => [g.info.uuid, g.info.name]));
+    const rows: BaselineRow[] = [];
+    const toMeasure: string[] = [];
+    const cached = new Map<string, CachedBaseline>();
+    for (const uuid of uuids) {
+      const entry = args.values.force ? null : readCachedBaseline(cacheDir, uuid);
+      if (entry && baselineAgeSeconds(entry, Date.now()) <= ttl) cached.set(uuid, entry);
+      else toMeasure.push(uuid);
+    }
+    if (cached.size > 0) {
+      io.err(`spot-checking ${cached.size} cached baseline(s) for ${spotCheck} s\n`);
+      const spot = await measureIdle(libraryPath, [...cached.keys()], spotCheck);
+      for (const [uuid, entry] of cached) {
+        const check = idlePower(spot.get(uuid) ?? []);
+        if (check.powerWatts !== null && baselineStillValid(entry.powerWatts, check.powerWatts, drift)) {
+          rows.push({
+            uuid,
+            name: entry.gpuName,
+            status: "cached",
+            powerWatts: entry.powerWatts,
+            method: entry.method,
+            ageSeconds: baselineAgeSeconds(entry, Date.now()),
+            spotCheckWatts: check.powerWatts,
+            warnings: check.warnings,
+          });
+        } else toMeasure.push(uuid);
+      }
+    }
+    if (toMeasure.length > 0) {
+      io.err(`measuring idle power of ${toMeasure.length} GPU(s) for ${duration} s; keep them idle\n`);
+      const measured = await measureIdle(libraryPath, toMeasure, duration);
+      for (const uuid of toMeasure) {
+        const result = idlePower(measured.get(uuid) ?? []);
+        if (result.powerWatts !== null && result.method !== null) {
+          writeCachedBaseline(cacheDir, {
+            uuid,
+            gpuName: names.get(uuid) ?? "",
+            powerWatts: result.powerWatts,
+            method: result.method,
+            measuredAt: new Date().toISOString(),
+            durationSeconds: result.durationSeconds,
+            sampleCount: result.sampleCount,
+            driverVersion: system.driverVersion,
+          });
+        }
+        rows.push({
+          uuid,
+          name: names.get(uuid) ?? "",
+          status: "measured",
+          powerWatts: result.powerWatts,
+          method: result.method,
+          ageSeconds: 0,
+          spotCheckWatts: null,
+          warnings: result.warnings,
+        });
+      }
+    }
+    rows.sort((a, b) => uuids.indexOf(a.uuid) - uuids.indexOf(b.uuid));
+    if (args.values.json) {
+      io.out(JSON.stringify({ cache_dir: cacheDir, baselines: rows }, null, 2) + "\n");
+    } else {
+      io.out(
+        formatTable(
+          ["uuid", "name", "idle power", "method", "status", "spot check"],
+          rows.map((r) => [
+            r.uuid,
+            r.name,
+            r.powerWatts === null ? "unknown" : `${r.powerWatts.toFixed(2)} W`,
+            r.method ?? "-",
+            r.status === "cached" ? `cached ${Math.round(r.ageSeconds / 60)} min ago` : "measured now",
+            r.spotCheckWatts === null ? "-" : `${r.spotCheckWatts.toFixed(2)} W`,
+          ]),
+          "",
+        ).join("\n") + "\n",
+      );
+      for (const row of rows) {
+        for (const warning of row.warnings) io.out(`warning: ${row.uuid}: ${warning}\n`);
+      }
+    }
+    return rows.some((r) => r.powerWatts === null) ? 4 : 0;
+  },
+};
+
+/** Sample the GPUs for `seconds` and return their samples by UUID. */
+async function measureIdle(
+  libraryPath: string,
+  uuids: string[],
+  seconds: number,
+): Promise<Map<string, TaggedSample[]>> {
+  const sampler = await GpuSampler.start({ libraryPath, uuids, intervalMs: 100, phase: "baseline" });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await sampler.stop();
+  const byGpu = new Map<string, TaggedSample[]>();
+  for (const sample of sampler.drain()) {
+    const list = byGpu.get(sample.uuid) ?? [];
+    list.push(sample);
+    byGpu.set(sample.uuid, list);
+  }
+  return byGpu;
+}
