@@ -15,7 +15,10 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandArgs 
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     // node:util messages look like "Unknown option '--jsn'. To specify a positional argument starting ...".
-    const message = (error as Error).message.split("\n")[0]!.split(". ")[0]!.replace(/\.$/, "").replace(/'/g, '"');
+    const message = (error as Error).message.split("\n")[0]!.split(". ")[0]!.replace(/\.$/, "").replace(
+      /'/g,
+      '"',
+    );
     throw new UsageError(
       message.charAt(0).toLowerCase() + message.slice(1),
       `see "llem ${command.name} --help"`,

@@ -82,6 +82,8 @@ function reportError(error: unknown, io: CliIo): number {
     io.err(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
     return EXIT.badInput;
   }
+  // The reader went away (`llem monitor | head`): nothing is wrong and nothing more can be said.
+  if (error instanceof Deno.errors.BrokenPipe) return EXIT.ok;
   const detail = error instanceof Error ? error.stack ?? error.message : String(error);
   io.err(`error: unexpected failure, which is a bug in llem; please report it with this trace\n${detail}\n`);
   return EXIT.bug;
