@@ -346,11 +346,12 @@ Deno.test("llem baseline measures, caches per UUID, then spot-checks the cached 
       const measured = JSON.parse(first.stdout).baselines[0];
       assert.equal(measured.status, "measured");
       assert.equal(measured.method, "energy_counter");
-      assert.ok(Math.abs(measured.powerWatts - 61.5) < 0.1, `${measured.powerWatts} W`);
+      // A 1 s baseline: the 10 ms counter quantum alone allows 1%, plus host timing jitter.
+      assert.ok(Math.abs(measured.powerWatts - 61.5) < 61.5 * 0.02, `${measured.powerWatts} W`);
       const second = await llem(["baseline", "--duration", "1", "--spot-check", "0.5", "--json"], env);
       const cached = JSON.parse(second.stdout).baselines[0];
       assert.equal(cached.status, "cached");
-      assert.ok(Math.abs(cached.spotCheckWatts - 61.5) < 0.5);
+      assert.ok(Math.abs(cached.spotCheckWatts - 61.5) < 61.5 * 0.04, `${cached.spotCheckWatts} W`);
     });
     await withScenario("gpu.0.processes = 777:512\n", {}, async (scenarioPath) => {
       const busy = await llem(["baseline", "--duration", "1"], {

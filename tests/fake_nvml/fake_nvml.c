@@ -441,7 +441,7 @@ static double trace_value(const struct trace *tr, double x_ms) {
     case TRACE_SQUARE: {
       double n;
       double r = square_phase(tr, x_ms, &n);
-      return r <= tr->high_len ? tr->high : tr->low;
+      return r < tr->high_len ? tr->high : tr->low;
     }
     default:
       return tr->value;
@@ -1063,7 +1063,7 @@ static unsigned long long energy_counter_mj(const struct gpu *g, long long t_ns)
   double e = trace_integral(&g->power, boundary_ms);
   if (!(e > 0)) e = 0;
   /* The tolerance absorbs double rounding in values that are whole millijoules exactly. */
-  return g->energy_offset_mj + (unsigned long long)floor(e + 1e-6);
+  return g->energy_offset_mj + (unsigned long long)round(e);
 }
 
 static unsigned power_instant_mw(const struct gpu *g, long long t_ns) {
