@@ -1063,7 +1063,7 @@ static unsigned long long energy_counter_mj(const struct gpu *g, long long t_ns)
   double e = trace_integral(&g->power, boundary_ms);
   if (!(e > 0)) e = 0;
   /* The tolerance absorbs double rounding in values that are whole millijoules exactly. */
-  return g->energy_offset_mj + (unsigned long long)round(e);
+  return g->energy_offset_mj + (unsigned long long)floor(e + 1e-6);
 }
 
 static unsigned power_instant_mw(const struct gpu *g, long long t_ns) {
@@ -1084,7 +1084,7 @@ static unsigned long long clock_event_reasons(const struct gpu *g, long long t_n
   unsigned long long mask = 0;
   int inside = 0;
   for (int i = 0; i < g->n_throttle; i++) {
-    if (t >= g->throttle[i].start_ms && t < g->throttle[i].end_ms) {
+    if (t >= g->throttle[i].start_ms && t <= g->throttle[i].end_ms) {
       inside = 1;
       mask |= g->throttle[i].mask;
     }
