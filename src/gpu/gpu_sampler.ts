@@ -1,9 +1,11 @@
-import type {
-  SamplePhase,
-  SamplerCommand,
-  SamplerEvent,
-  SamplerTiming,
-  TaggedSample,
+import {
+  CONTROL,
+  PHASES,
+  type SamplePhase,
+  type SamplerCommand,
+  type SamplerEvent,
+  type SamplerTiming,
+  type TaggedSample,
 } from "./sampler_protocol.ts";
 
 /** Most samples held between drains; older ones are dropped (and counted) beyond it. */
@@ -25,6 +27,7 @@ export interface SamplerOptions {
  */
 export class GpuSampler {
   readonly #worker: Worker;
+  readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL.length * 4));
   #buffer: TaggedSample[] = [];
   #dropped = 0;
   #failure: { message: string; lostUuid: string | null } | null = null;
@@ -67,12 +70,13 @@ export class GpuSampler {
         worker.terminate();
         reject(error);
       };
+      sampler.setPhase(options.phase ?? "idle");
       const command: SamplerCommand = {
         type: "start",
         libraryPath: options.libraryPath,
         uuids: options.uuids,
         intervalMs: options.intervalMs,
-        phase: options.phase ?? "idle",
+        control: sampler.#control.buffer as SharedArrayBuffer,
       };
       worker.postMessage(command);
     });
@@ -98,7 +102,7 @@ export class GpuSampler {
 
   /** Label the samples taken from now on. */
   setPhase(phase: SamplePhase): void {
-    this.#worker.postMessage({ type: "phase", phase } satisfies SamplerCommand);
+    Atomics.store(this.#control, CONTROL.phase, PHASES.indexOf(phase));
   }
 
   /** Take the samples received so far, oldest first. */
@@ -120,7 +124,11 @@ export class GpuSampler {
 
   /** Stop sampling; resolves with the timing statistics, rejects if sampling failed. */
   async stop(): Promise<SamplerTiming> {
-    if (!this.#failure) this.#worker.postMessage({ type: "stop" } satisfies SamplerCommand);
+    if (!this.#failure) {
+      Atomics.store(this.#control, CONTROL.stop, 1);
+      Atomics.add(this.#control, CONTROL.wake, 1);
+      Atomics.notify(this.#control, CONTROL.wake);
+    }
     return await this.#stopped;
   }
 }

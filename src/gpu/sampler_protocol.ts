@@ -3,11 +3,24 @@ import type { GpuSample } from "./gpu.ts";
 /** What the host labels samples with; switched by the host while sampling runs. */
 export type SamplePhase = "baseline" | "warmup" | "measure" | "idle";
 
-/** Host to sampler worker. */
-export type SamplerCommand =
-  | { type: "start"; libraryPath: string; uuids: string[]; intervalMs: number; phase: SamplePhase }
-  | { type: "phase"; phase: SamplePhase }
-  | { type: "stop" };
+/** Phases by their index in the shared control block. */
+export const PHASES: readonly SamplePhase[] = ["baseline", "warmup", "measure", "idle"];
+
+/**
+ * Slots of the shared control block (an Int32Array over a SharedArrayBuffer): the worker sleeps in
+ * Atomics.wait between rounds, which is precise to well under a millisecond and costs nothing while
+ * waiting, so phase changes and stop requests reach it through shared memory, not messages.
+ */
+export const CONTROL = { stop: 0, phase: 1, wake: 2, length: 3 } as const;
+
+/** Host to sampler worker: the one message; everything after goes through the control block. */
+export interface SamplerCommand {
+  type: "start";
+  libraryPath: string;
+  uuids: string[];
+  intervalMs: number;
+  control: SharedArrayBuffer;
+}
 
 /** One sample of one GPU, tagged. */
 export interface TaggedSample extends GpuSample {
