@@ -1084,7 +1084,7 @@ static unsigned long long clock_event_reasons(const struct gpu *g, long long t_n
   unsigned long long mask = 0;
   int inside = 0;
   for (int i = 0; i < g->n_throttle; i++) {
-    if (t >= g->throttle[i].start_ms && t <= g->throttle[i].end_ms) {
+    if (t >= g->throttle[i].start_ms && t < g->throttle[i].end_ms) {
       inside = 1;
       mask |= g->throttle[i].mask;
     }
