@@ -387,3 +387,21 @@ Deno.test("llem doctor passes a ready fake machine's NVML checks and warns about
     },
   );
 });
+
+Deno.test("a library lacking a required NVML symbol is exit 3, naming the symbol", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const variant = `${dir}/libnvidia-ml-no-power.so`;
+    const build = await new Deno.Command("bash", {
+      args: [`${repo}scripts/build_fake_nvml.sh`, "--omit", "nvmlDeviceGetPowerUsage", "--out", variant],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(build.success, new TextDecoder().decode(build.stderr));
+    const result = await llem(["gpus"], { LLEM_NVML_LIBRARY: variant });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /lacks the required symbol nvmlDeviceGetPowerUsage/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
