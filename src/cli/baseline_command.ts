@@ -1,6 +1,6 @@
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import type { TaggedSample } from "../gpu/sampler_protocol.ts";
-import { selectGpus } from "../gpu/select_gpus.ts";
+import { gpuEnvironment, selectGpus } from "../gpu/select_gpus.ts";
 import { baselineStillValid, idlePower } from "../measure/idle_power.ts";
 import {
   baselineAgeSeconds,
@@ -12,7 +12,7 @@ import {
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
 import { NotReadyError } from "./not_ready_error.ts";
-import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+import { GPUS_OPTION, NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
 
 /** One GPU's baseline outcome. */
@@ -37,12 +37,7 @@ export const baselineCommand: Command = {
     "than --drift. Energy-counter slope where the GPU has a counter, else the mean of power samples.",
   positionals: [],
   options: [
-    {
-      name: "gpus",
-      type: "string",
-      value: "LIST",
-      description: "GPU indices or UUIDs, comma-separated (all)",
-    },
+    GPUS_OPTION,
     { name: "duration", type: "string", value: "S", description: "seconds of a full measurement (30)" },
     {
       name: "spot-check",
@@ -79,10 +74,7 @@ export const baselineCommand: Command = {
     const system = openGpus(args.values["nvml-library"] as string | undefined, io.env);
     let uuids: string[];
     try {
-      uuids = selectGpus(system.gpus.map((g) => g.info), requested, {
-        cudaVisibleDevices: io.env.CUDA_VISIBLE_DEVICES,
-        slurmGpus: io.env.SLURM_JOB_GPUS ?? io.env.SLURM_STEP_GPUS,
-      });
+      uuids = selectGpus(system.gpus.map((g) => g.info), requested, gpuEnvironment(io.env));
       // A baseline is idle power: refuse a GPU that anything else is using.
       for (const uuid of uuids) {
         const gpu = system.gpus.find((g) => g.info.uuid === uuid)!;

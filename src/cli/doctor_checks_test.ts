@@ -1,28 +1,8 @@
 import assert from "node:assert/strict";
-import type { GpuInfo } from "../gpu/gpu.ts";
+import { gpuInfoFixture } from "../../tests/gpu_info_fixture.ts";
 import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES } from "./doctor_checks.ts";
 
-function info(overrides: Partial<GpuInfo> = {}): GpuInfo {
-  return {
-    index: 0,
-    uuid: "GPU-1",
-    pciBusId: "00000000:01:00.0",
-    name: "NVIDIA H100",
-    memoryTotalBytes: 80e9,
-    computeCapability: "9.0",
-    powerLimitWatts: 700,
-    enforcedPowerLimitWatts: 700,
-    persistenceMode: true,
-    migMode: false,
-    capabilities: {
-      energyCounter: true,
-      instantPowerField: true,
-      clockEventReasons: true,
-      utilization: true,
-    },
-    ...overrides,
-  };
-}
+const info = gpuInfoFixture;
 
 function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
   return {

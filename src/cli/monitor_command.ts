@@ -1,10 +1,10 @@
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import type { TaggedSample } from "../gpu/sampler_protocol.ts";
-import { selectGpus } from "../gpu/select_gpus.ts";
+import { gpuEnvironment, selectGpus } from "../gpu/select_gpus.ts";
 import { THROTTLE_REASONS } from "../measure/throttle_summary.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
-import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+import { GPUS_OPTION, NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
 
 /** Per-GPU running state of the monitor. */
@@ -26,12 +26,7 @@ export const monitorCommand: Command = {
     "reasons. On a terminal the table redraws in place; otherwise (or with --json) one JSON line per sample.",
   positionals: [],
   options: [
-    {
-      name: "gpus",
-      type: "string",
-      value: "LIST",
-      description: "GPU indices or UUIDs, comma-separated (all)",
-    },
+    GPUS_OPTION,
     { name: "interval", type: "string", value: "MS", description: "sampling interval, 1 to 10000 ms (100)" },
     { name: "duration", type: "string", value: "S", description: "stop after S seconds (run until Ctrl-C)" },
     { name: "json", type: "boolean", description: "JSON lines even on a terminal" },
@@ -53,10 +48,7 @@ export const monitorCommand: Command = {
       uuids = selectGpus(
         system.gpus.map((g) => g.info),
         parseGpuList(args.values.gpus as string | undefined),
-        {
-          cudaVisibleDevices: io.env.CUDA_VISIBLE_DEVICES,
-          slurmGpus: io.env.SLURM_JOB_GPUS ?? io.env.SLURM_STEP_GPUS,
-        },
+        gpuEnvironment(io.env),
       );
       for (const uuid of uuids) {
         const gpu = system.gpus.find((g) => g.info.uuid === uuid)!;

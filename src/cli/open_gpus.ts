@@ -11,6 +11,14 @@ export const NVML_LIBRARY_OPTION = {
   description: "NVML library to load (default: $LLEM_NVML_LIBRARY, else libnvidia-ml.so.1)",
 } as const;
 
+/** The `--gpus` option shared by commands that read GPUs. */
+export const GPUS_OPTION = {
+  name: "gpus",
+  type: "string",
+  value: "LIST",
+  description: "GPU indices or UUIDs, comma-separated (all)",
+} as const;
+
 /** Open NVML for a command, turning "not installed / not permitted" into NotReadyError (exit 3). */
 export function openGpus(
   explicitPath: string | undefined,

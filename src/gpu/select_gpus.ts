@@ -19,6 +19,14 @@ export interface GpuEnvironment {
   slurmGpus?: string | undefined;
 }
 
+/** The GPU-related environment variables of a process. */
+export function gpuEnvironment(env: Record<string, string | undefined>): GpuEnvironment {
+  return {
+    cudaVisibleDevices: env.CUDA_VISIBLE_DEVICES,
+    slurmGpus: env.SLURM_JOB_GPUS ?? env.SLURM_STEP_GPUS,
+  };
+}
+
 /**
  * The UUIDs of the GPUs a request means. NVML's order and CUDA's order differ, so everything is
  * resolved to UUIDs. The visible set is CUDA_VISIBLE_DEVICES (indices in PCI bus order, as with

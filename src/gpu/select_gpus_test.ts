@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
-import type { GpuInfo } from "./gpu.ts";
+import { gpuInfoFixture } from "../../tests/gpu_info_fixture.ts";
 import { GpuSelectionError, selectGpus } from "./select_gpus.ts";
 
-function gpu(index: number, uuid: string, pciBusId: string): GpuInfo {
-  return {
-    index,
-    uuid,
-    pciBusId,
-    name: "NVIDIA H100",
-    memoryTotalBytes: 80e9,
-    computeCapability: "9.0",
-    powerLimitWatts: 700,
-    enforcedPowerLimitWatts: 700,
-    persistenceMode: true,
-    migMode: false,
-    capabilities: {
-      energyCounter: true,
-      instantPowerField: true,
-      clockEventReasons: true,
-      utilization: true,
-    },
-  };
+function gpu(index: number, uuid: string, pciBusId: string) {
+  return gpuInfoFixture({ index, uuid, pciBusId });
 }
 
 // NVML order differs from PCI bus order: NVML index 0 sits on bus 0x41.
