@@ -1,0 +1,243 @@
+"""Tests of the harness, run by .ci/run with `python3 -m unittest discover -s engines/tests`."""
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ENGINES = os.path.dirname(HERE)
+REPO = os.path.dirname(ENGINES)
+HARNESS = os.path.join(ENGINES, "harness.py")
+TEST_ENGINE = os.path.join(REPO, "tests", "test_engine", "adapter.py")
+TRANSCRIPTS = os.path.join(REPO, "tests", "transcripts")
+sys.path.insert(0, ENGINES)
+import harness  # noqa: E402
+
+WORKLOAD = {
+    "synthetic": {"n_prompts": 4, "input_len_tokens": 7, "seed": 1},
+    "batch_size": 2,
+    "max_new_tokens": 5,
+    "max_input_tokens": None,
+    "ignore_eos": True,
+    "decoding": {"temperature": 0, "top_p": 1, "top_k": 0, "repetition_penalty": 1, "seed": 42},
+    "latency_profiling": False,
+}
+
+# Required fields of each harness message, per engines/README.md.
+REQUIRED = {
+    "hello": {"protocol", "harness_version", "engine", "engine_version", "python"},
+    "loaded": {"load_seconds", "model_info", "memory_bytes", "observed_params"},
+    "idle_done": set(),
+    "warmup_done": {"iterations", "latencies_s", "converged", "final_cv", "seconds"},
+    "ready": {"window_id", "n_requests", "input_tokens"},
+    "done": {"window_id", "started_s", "finished_s", "capture", "requests"},
+    "bye": set(),
+    "log": {"level", "message"},
+    "error": {"error_type", "message", "traceback", "fatal", "in_reply_to"},
+}
+REQUEST_FIELDS = {"index", "input_tokens", "output_tokens", "start_s", "first_token_s", "end_s"}
+
+
+def check_harness_message(test, message):
+    test.assertIn(message["type"], REQUIRED)
+    test.assertTrue(REQUIRED[message["type"]] <= set(message), message)
+    for request in message.get("requests", []):
+        test.assertTrue(REQUEST_FIELDS <= set(request), request)
+
+
+class Harness:
+    """A harness process with the test engine, spoken to line by line."""
+
+    def __init__(self, options=None):
+        self.process = subprocess.Popen(
+            [sys.executable, HARNESS, "--engine", "test", "--adapter-path", TEST_ENGINE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.options = options or {}
+        self.transcript = []
+
+    def receive(self):
+        line = self.process.stdout.readline()
+        if not line:
+            return None
+        message = json.loads(line)
+        self.transcript.append({"from": "harness", "message": message})
+        return message
+
+    def send(self, message):
+        self.transcript.append({"from": "host", "message": message})
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        return self.receive()
+
+    def configure(self):
+        return self.send({"type": "configure", "model": "test/model", "engine_options": self.options,
+                          "dtype": "bfloat16", "seed": 0})
+
+    def close(self):
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+
+class HarnessProcessTest(unittest.TestCase):
+    def session(self, options=None):
+        h = Harness(options)
+        self.addCleanup(h.close)
+        hello = h.receive()
+        self.assertEqual(hello["type"], "hello")
+        self.assertEqual(hello["protocol"], 1)
+        self.assertEqual(hello["engine_version"], "test-engine 1.0")
+        return h
+
+    def test_a_full_session_follows_the_protocol(self):
+        h = self.session({"ttft_s": 0.005, "token_s": 0.001})
+        loaded = h.configure()
+        self.assertEqual(loaded["type"], "loaded")
+        self.assertEqual(loaded["model_info"]["layers"], 2)
+        self.assertEqual(h.send({"type": "idle", "seconds": 0.01})["type"], "idle_done")
+        warm = h.send({"type": "warmup", "mode": "fixed", "n_requests": 2, "max_requests": 20, "cv_threshold": 0.05,
+                       "window": 3, "min_seconds": 0, "workload": WORKLOAD})
+        self.assertEqual(warm["iterations"], 2)
+        ready = h.send({"type": "prepare", "window_id": "w1", "workload": WORKLOAD})
+        self.assertEqual(ready, {"type": "ready", "window_id": "w1", "n_requests": 4, "input_tokens": 28})
+        done = h.send({"type": "go", "window_id": "w1"})
+        self.assertEqual(done["type"], "done")
+        self.assertEqual(done["capture"], "per_batch")
+        self.assertEqual([r["output_tokens"] for r in done["requests"]], [5, 5, 5, 5])
+        self.assertEqual([r["input_tokens"] for r in done["requests"]], [7, 7, 7, 7])
+        for r in done["requests"]:
+            self.assertTrue(done["started_s"] <= r["start_s"] <= r["first_token_s"] <= r["end_s"] <= done["finished_s"])
+        self.assertEqual(h.send({"type": "shutdown"}), {"type": "bye"})
+        self.assertEqual(h.process.wait(timeout=10), 0)
+        for entry in h.transcript:
+            if entry["from"] == "harness":
+                check_harness_message(self, entry["message"])
+
+    def test_output_tokens_stop_at_eos_unless_ignored(self):
+        h = self.session({"eos_after": 2, "ttft_s": 0, "token_s": 0})
+        h.configure()
+        h.send({"type": "prepare", "window_id": "a", "workload": dict(WORKLOAD, ignore_eos=False)})
+        self.assertEqual({r["output_tokens"] for r in h.send({"type": "go", "window_id": "a"})["requests"]}, {2})
+        h.send({"type": "prepare", "window_id": "b", "workload": WORKLOAD})
+        self.assertEqual({r["output_tokens"] for r in h.send({"type": "go", "window_id": "b"})["requests"]}, {5})
+
+    def test_latency_profiling_reports_each_token_time(self):
+        h = self.session({"ttft_s": 0, "token_s": 0.001})
+        h.configure()
+        h.send({"type": "prepare", "window_id": "p", "workload": dict(WORKLOAD, latency_profiling=True, batch_size=1)})
+        done = h.send({"type": "go", "window_id": "p"})
+        self.assertEqual(done["capture"], "streaming")
+        for r in done["requests"]:
+            self.assertEqual(len(r["token_times_s"]), 5)
+            self.assertEqual(r["token_times_s"], sorted(r["token_times_s"]))
+
+    def test_engine_output_on_stdout_never_reaches_the_protocol_stream(self):
+        h = self.session({"fail": "print_stdout", "ttft_s": 0, "token_s": 0})
+        h.configure()
+        h.send({"type": "prepare", "window_id": "w", "workload": WORKLOAD})
+        self.assertEqual(h.send({"type": "go", "window_id": "w"})["type"], "done")
+        h.send({"type": "shutdown"})
+        h.process.wait(timeout=10)
+        self.assertIn("engine chatter on stdout", h.process.stderr.read())
+
+    def test_a_go_for_the_wrong_window_is_a_non_fatal_protocol_error(self):
+        h = self.session({"ttft_s": 0, "token_s": 0})
+        h.configure()
+        h.send({"type": "prepare", "window_id": "w1", "workload": WORKLOAD})
+        error = h.send({"type": "go", "window_id": "w2"})
+        self.assertEqual((error["type"], error["error_type"], error["fatal"]), ("error", "ProtocolError", False))
+        self.assertEqual(h.send({"type": "prepare", "window_id": "w3", "workload": WORKLOAD})["type"], "ready")
+
+    def test_prepare_before_configure_and_unknown_types_are_protocol_errors(self):
+        h = self.session()
+        self.assertEqual(h.send({"type": "prepare", "window_id": "x", "workload": WORKLOAD})["error_type"], "ProtocolError")
+        self.assertEqual(h.send({"type": "dance"})["error_type"], "ProtocolError")
+
+    def test_a_failed_load_is_fatal_with_a_traceback(self):
+        h = self.session({"fail": "load"})
+        error = h.configure()
+        self.assertEqual((error["type"], error["fatal"], error["in_reply_to"]), ("error", True, "configure"))
+        self.assertIn("RuntimeError", error["traceback"])
+        self.assertEqual(h.process.wait(timeout=10), 1)
+
+    def test_an_engine_exception_mid_window_is_fatal(self):
+        h = self.session({"fail": "raise"})
+        h.configure()
+        h.send({"type": "prepare", "window_id": "w", "workload": WORKLOAD})
+        error = h.send({"type": "go", "window_id": "w"})
+        self.assertEqual((error["type"], error["fatal"], error["error_type"]), ("error", True, "RuntimeError"))
+
+
+class FakeAdapter:
+    """Each run takes the next latency from a list, on a fake clock."""
+
+    def __init__(self, latencies):
+        self.latencies = list(latencies)
+        self.now = 0.0
+
+    def prepare(self, workload):
+        return None
+
+    def run(self, prepared):
+        self.now += self.latencies.pop(0)
+
+
+class WarmupTest(unittest.TestCase):
+    def run_warmup(self, latencies, **message):
+        adapter = FakeAdapter(latencies)
+        original = harness.time.monotonic
+        harness.time.monotonic = lambda: adapter.now
+        try:
+            base = {"mode": "converged", "n_requests": 2, "max_requests": 10, "cv_threshold": 0.05, "window": 3,
+                    "min_seconds": 0, "workload": {}}
+            base.update(message)
+            return harness.warm_up(adapter, base)
+        finally:
+            harness.time.monotonic = original
+
+    def test_converges_when_the_last_window_is_steady(self):
+        result = self.run_warmup([1.0, 0.5, 0.30, 0.30, 0.30, 0.30])
+        self.assertTrue(result["converged"])
+        self.assertEqual(result["iterations"], 5)
+        self.assertLess(result["final_cv"], 0.05)
+
+    def test_stops_at_the_cap_without_converging(self):
+        result = self.run_warmup([1.0, 0.2] * 10, max_requests=6)
+        self.assertFalse(result["converged"])
+        self.assertEqual(result["iterations"], 6)
+
+    def test_fixed_mode_runs_exactly_n(self):
+        result = self.run_warmup([0.1] * 10, mode="fixed", n_requests=4)
+        self.assertEqual(result["iterations"], 4)
+        self.assertTrue(result["converged"])
+
+    def test_min_seconds_extends_a_fixed_warmup(self):
+        result = self.run_warmup([0.5] * 10, mode="fixed", n_requests=1, min_seconds=2)
+        self.assertEqual(result["iterations"], 4)
+        self.assertEqual(result["seconds"], 2.0)
+
+    def test_coefficient_of_variation(self):
+        self.assertIsNone(harness.coefficient_of_variation([1.0]))
+        self.assertAlmostEqual(harness.coefficient_of_variation([1.0, 3.0]), (2 ** 0.5) / 2)
+
+
+class TranscriptTest(unittest.TestCase):
+    def test_every_shared_transcript_follows_the_spec(self):
+        names = sorted(n for n in os.listdir(TRANSCRIPTS) if n.endswith(".jsonl"))
+        self.assertTrue(names)
+        for name in names:
+            with open(os.path.join(TRANSCRIPTS, name), encoding="utf-8") as handle:
+                entries = [json.loads(line) for line in handle if line.strip()]
+            self.assertEqual(entries[0]["message"]["type"], "hello", name)
+            for entry in entries:
+                if entry["from"] == "harness":
+                    check_harness_message(self, entry["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
