@@ -1,3 +1,5 @@
+import { SpawnError, spawnProcess } from "./spawn_process.ts";
+
 /** What a finished (or killed) command left behind. */
 export interface CommandResult {
   /** Exit code, or null when the program could not be started. */
@@ -11,28 +13,19 @@ export interface CommandResult {
 
 /**
  * Run a program with an argv array (never a shell string) and collect its output, killing it after
- * `timeoutMs`. The one place in llem that spawns processes.
+ * `timeoutMs`.
  */
 export async function runCommand(
   argv: readonly string[],
   options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
 ): Promise<CommandResult> {
-  const [program, ...args] = argv;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(program!, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-    }).spawn();
+    child = spawnProcess(argv, options);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? `${program} is not installed`
-      : (error as Error).message;
-    return { code: null, stdout: "", stderr: "", timedOut: false, startError: reason };
+    if (!(error instanceof SpawnError)) throw error;
+    const reason = error.message.replace(/^cannot start \S+: /, "");
+    return { code: null, stdout: "", stderr: "", timedOut: false, startError: `${error.program}: ${reason}` };
   }
   let timedOut = false;
   const timer = setTimeout(() => {

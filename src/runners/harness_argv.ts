@@ -1,0 +1,163 @@
+/** Where the harness and its inputs live on the host, and what the session may use. */
+export interface HarnessLaunch {
+  /** Engine id (`engines/<id>/adapter.py`). */
+  engine: string;
+  /** Host folder holding harness.py and the adapters (mounted read-only into containers). */
+  harnessDir: string;
+  /** An adapter file outside harnessDir (the test engine); mounted read-only too. */
+  adapterPath?: string;
+  /** GPUs by UUID. */
+  gpuUuids: string[];
+  /** Host folders mounted read-only at the same path: a local model, the Hugging Face cache. */
+  readOnlyMounts: string[];
+  /** A writable folder shared with the harness. */
+  exchangeDir: string;
+  /** Let the engine reach the network. */
+  allowNetwork: boolean;
+  /** Labels for the session's container. */
+  sessionId: string;
+  /** Environment variables that are not secret. */
+  env: Record<string, string>;
+  /** A 0600 file of secret `KEY=value` lines (HF_TOKEN), passed by file, never in argv. */
+  secretEnvFile?: string;
+}
+
+/** Path of the harness folder inside containers. */
+export const CONTAINER_HARNESS_DIR = "/llem/engines";
+/** Path of the exchange folder inside containers. */
+export const CONTAINER_EXCHANGE_DIR = "/llem/exchange";
+/** The label every llem container carries, for the reaper. */
+export const LLEM_LABEL = "io.llem.session";
+
+function harnessCommand(
+  launch: HarnessLaunch,
+  python: string,
+  harnessDir: string,
+  adapter?: string,
+): string[] {
+  return [
+    python,
+    `${harnessDir}/harness.py`,
+    "--engine",
+    launch.engine,
+    ...(adapter ? ["--adapter-path", adapter] : []),
+  ];
+}
+
+function offlineEnv(launch: HarnessLaunch): Record<string, string> {
+  // Without network, make the Hugging Face libraries fail fast instead of retrying downloads.
+  return launch.allowNetwork ? launch.env : { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...launch.env };
+}
+
+/** The `process` runner: the harness under a chosen Python, GPUs chosen by CUDA_VISIBLE_DEVICES. */
+export function processArgv(
+  launch: HarnessLaunch,
+  python = "python3",
+): { argv: string[]; env: Record<string, string> } {
+  return {
+    argv: harnessCommand(launch, python, launch.harnessDir, launch.adapterPath),
+    env: {
+      ...offlineEnv(launch),
+      CUDA_DEVICE_ORDER: "PCI_BUS_ID",
+      CUDA_VISIBLE_DEVICES: launch.gpuUuids.join(","),
+      LLEM_EXCHANGE_DIR: launch.exchangeDir,
+    },
+  };
+}
+
+/** Options that differ between Docker and Podman. */
+export interface ContainerOptions {
+  image: string;
+  /** uid:gid the engine runs as (the invoking user's, so files it writes are the user's). */
+  user: string;
+  /** Shared memory for the engine (PyTorch data loaders, NCCL), e.g. "8g". */
+  shmSize: string;
+  containerName: string;
+  python?: string;
+}
+
+function containerArgv(
+  runtime: "docker" | "podman",
+  launch: HarnessLaunch,
+  options: ContainerOptions,
+  gpuFlags: string[],
+): string[] {
+  const adapter = launch.adapterPath ? "/llem/adapter/adapter.py" : undefined;
+  const argv = [
+    runtime,
+    "run",
+    "--rm",
+    "--interactive",
+    "--name",
+    options.containerName,
+    "--label",
+    `${LLEM_LABEL}=${launch.sessionId}`,
+    ...gpuFlags,
+    "--network",
+    launch.allowNetwork ? "bridge" : "none",
+    "--user",
+    options.user,
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "--shm-size",
+    options.shmSize,
+    "--volume",
+    `${launch.harnessDir}:${CONTAINER_HARNESS_DIR}:ro`,
+    ...(launch.adapterPath ? ["--volume", `${launch.adapterPath}:${adapter}:ro`] : []),
+    ...launch.readOnlyMounts.flatMap((path) => ["--volume", `${path}:${path}:ro`]),
+    "--volume",
+    `${launch.exchangeDir}:${CONTAINER_EXCHANGE_DIR}`,
+    ...(launch.secretEnvFile ? ["--env-file", launch.secretEnvFile] : []),
+    ...Object.entries({ ...offlineEnv(launch), LLEM_EXCHANGE_DIR: CONTAINER_EXCHANGE_DIR }).flatMap((
+      [key, value],
+    ) => ["--env", `${key}=${value}`]),
+    "--entrypoint",
+    options.python ?? "python3",
+    options.image,
+    ...harnessCommand(launch, "", CONTAINER_HARNESS_DIR, adapter).slice(1),
+  ];
+  return argv;
+}
+
+/** The `docker` runner: GPUs by UUID through the NVIDIA runtime (`--gpus "device=UUID,..."`). */
+export function dockerArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
+  const gpus = launch.gpuUuids.length ? ["--gpus", `"device=${launch.gpuUuids.join(",")}"`] : [];
+  return containerArgv("docker", launch, options, gpus);
+}
+
+/** The `podman` runner: GPUs by CDI device names (`nvidia.com/gpu=UUID`), the user's ids kept. */
+export function podmanArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
+  const gpus = launch.gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`]);
+  return containerArgv("podman", launch, options, ["--userns", "keep-id", ...gpus]);
+}
+
+/** The `apptainer` runner: `exec --nv --containall` from a .sif or image reference, same mounts. */
+export function apptainerArgv(launch: HarnessLaunch, image: string, python = "python3"): string[] {
+  const adapter = launch.adapterPath ? "/llem/adapter/adapter.py" : undefined;
+  const env = {
+    ...offlineEnv(launch),
+    CUDA_DEVICE_ORDER: "PCI_BUS_ID",
+    CUDA_VISIBLE_DEVICES: launch.gpuUuids.join(","),
+    LLEM_EXCHANGE_DIR: CONTAINER_EXCHANGE_DIR,
+  };
+  return [
+    "apptainer",
+    "exec",
+    "--nv",
+    "--containall",
+    "--cleanenv",
+    ...(launch.allowNetwork ? [] : ["--network", "none"]),
+    "--bind",
+    `${launch.harnessDir}:${CONTAINER_HARNESS_DIR}:ro`,
+    ...(launch.adapterPath ? ["--bind", `${launch.adapterPath}:${adapter}:ro`] : []),
+    ...launch.readOnlyMounts.flatMap((path) => ["--bind", `${path}:${path}:ro`]),
+    "--bind",
+    `${launch.exchangeDir}:${CONTAINER_EXCHANGE_DIR}`,
+    ...(launch.secretEnvFile ? ["--env-file", launch.secretEnvFile] : []),
+    ...Object.entries(env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
+    image,
+    ...harnessCommand(launch, python, CONTAINER_HARNESS_DIR, adapter),
+  ];
+}
