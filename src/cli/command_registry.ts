@@ -13,6 +13,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./doctor_command.ts")).doctorCommand,
   },
   {
+    name: "engines",
+    summary: "list the engines, their pinned default images and the harness version",
+    load: async () => (await import("./engines_command.ts")).enginesCommand,
+  },
+  {
     name: "gpus",
     summary: "list the GPUs: UUID, memory, power limit, power and temperature now, energy counter support",
     load: async () => (await import("./gpus_command.ts")).gpusCommand,

@@ -1,0 +1,48 @@
+import { ENGINE_IDS } from "../config/engine_id.ts";
+import { ENGINES, HARNESS_VERSION } from "../engines/engine_registry.ts";
+import type { Command } from "./command.ts";
+import { formatTable } from "./format_table.ts";
+
+/** `llem engines`: the engines, their default images and the harness version. */
+export const enginesCommand: Command = {
+  name: "engines",
+  usage: "[--json]",
+  description:
+    "List the inference engines llem drives, the pinned container image each uses by default (override " +
+    "with image: in a config), the Python package its adapter reports, and the harness protocol version.",
+  positionals: [],
+  options: [{ name: "json", type: "boolean", description: "print one JSON document" }],
+  examples: [["llem engines", "the table"]],
+  run(args, io) {
+    const rows = ENGINE_IDS.map((id) => ENGINES[id]);
+    if (args.values.json) {
+      io.out(
+        JSON.stringify(
+          {
+            harness_version: HARNESS_VERSION,
+            protocol: 1,
+            engines: rows.map((e) => ({
+              id: e.id,
+              name: e.displayName,
+              default_image: e.defaultImage,
+              package: e.pythonPackage,
+            })),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+      return 0;
+    }
+    io.out(`harness ${HARNESS_VERSION}, protocol 1\n`);
+    io.out(
+      formatTable(
+        ["engine", "name", "default image", "package"],
+        rows.map((e) => [e.id, e.displayName, e.defaultImage, e.pythonPackage]),
+        "",
+      )
+        .join("\n") + "\n",
+    );
+    return 0;
+  },
+};
