@@ -165,11 +165,14 @@ class Session:
             started = time.monotonic()
             capture, requests = self.adapter.run(prepared)
             finished = time.monotonic()
+            # Wall-clock twin of `finished`, so the host can measure how late its closing read is.
+            finished_unix = time.time()
             return {
                 "type": "done",
                 "window_id": window_id,
                 "started_s": started,
                 "finished_s": finished,
+                "finished_unix_s": finished_unix,
                 "capture": capture,
                 "requests": requests,
             }

@@ -61,6 +61,8 @@ export const harnessMessageSchema = z.discriminatedUnion("type", [
     window_id: z.string(),
     started_s: z.number(),
     finished_s: z.number(),
+    /** Wall-clock (Unix seconds) twin of finished_s: lets the host measure its window-edge skew. */
+    finished_unix_s: z.number().optional(),
     capture: z.enum(["streaming", "per_batch", "none"]),
     requests: z.array(requestRecord),
   }),
