@@ -1,0 +1,27 @@
+import { LLEM_LABEL } from "./harness_argv.ts";
+import { runCommand } from "./run_command.ts";
+
+/**
+ * Remove llem's containers (by label) left by an earlier llem that was killed: at start-up, on exit
+ * and on signals. Only containers of sessions not in `keep` are removed. Returns the removed ids.
+ */
+export async function reapContainers(
+  runtime: "docker" | "podman",
+  keep: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
+  const listed = await runCommand([
+    runtime,
+    "ps",
+    "--all",
+    "--filter",
+    `label=${LLEM_LABEL}`,
+    "--format",
+    `{{.ID}} {{.Label "${LLEM_LABEL}"}}`,
+  ], { timeoutMs: 10_000 });
+  if (listed.code !== 0) return [];
+  const stale = listed.stdout.trim().split("\n").filter(Boolean).map((line) => line.split(" "))
+    .filter(([, session]) => !keep.has(session ?? "")).map(([id]) => id!);
+  if (stale.length === 0) return [];
+  await runCommand([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
+  return stale;
+}
