@@ -57,6 +57,26 @@ def load_adapter(engine, adapter_path):
     return module.create_adapter()
 
 
+def load_secrets(environ):
+    """Move the secrets in the file named by LLEM_SECRETS_FILE (`KEY=value` lines) into `environ`.
+
+    Secrets come by a read-only mounted file so that they are in neither argv nor the container's
+    configuration. Returns the names loaded (never the values)."""
+    path = environ.get("LLEM_SECRETS_FILE")
+    if not path:
+        return []
+    names = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, value = line.split("=", 1)
+            environ[key.strip()] = value.strip()
+            names.append(key.strip())
+    return names
+
+
 def coefficient_of_variation(values):
     if len(values) < 2:
         return None
@@ -203,6 +223,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     channel = Channel()
     try:
+        load_secrets(os.environ)
         adapter = load_adapter(args.engine, args.adapter_path)
     except Exception as error:
         channel.send(error_message(error, None, True))

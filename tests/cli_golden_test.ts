@@ -5,6 +5,7 @@
  * LLEM_UPDATE_GOLDEN=1 to rewrite the expectations, then review the diff.
  */
 import assert from "node:assert/strict";
+import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
 
 const repo = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const goldenDir = `${repo}/tests/golden`;
@@ -51,11 +52,7 @@ for (const name of names) {
       const output = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-run",
+          ...LLEM_PERMISSIONS,
           `${repo}/main.ts`,
           ...spec.args,
         ],

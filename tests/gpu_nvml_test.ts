@@ -9,6 +9,7 @@ import { GpuSampler } from "../src/gpu/gpu_sampler.ts";
 import type { GpuSystem } from "../src/gpu/gpu.ts";
 import { windowEnergy } from "../src/measure/window_energy.ts";
 import { fakeNvmlLibrary } from "./fake_nvml_library.ts";
+import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 const FULL = fakeNvmlLibrary("full");
@@ -272,11 +273,7 @@ async function llem(args: string[], env: Record<string, string>) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-run",
+      ...LLEM_PERMISSIONS,
       `${repo}main.ts`,
       ...args,
     ],

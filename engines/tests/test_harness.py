@@ -1,8 +1,11 @@
 """Tests of the harness, run by .ci/run with `python3 -m unittest discover -s engines/tests`."""
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,10 +52,11 @@ def check_harness_message(test, message):
 class Harness:
     """A harness process with the test engine, spoken to line by line."""
 
-    def __init__(self, options=None):
+    def __init__(self, options=None, env=None):
         self.process = subprocess.Popen(
             [sys.executable, HARNESS, "--engine", "test", "--adapter-path", TEST_ENGINE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
         self.options = options or {}
         self.transcript = []
 
@@ -85,14 +89,45 @@ class Harness:
 
 
 class HarnessProcessTest(unittest.TestCase):
-    def session(self, options=None):
-        h = Harness(options)
+    def session(self, options=None, env=None):
+        h = Harness(options, env)
         self.addCleanup(h.close)
         hello = h.receive()
         self.assertEqual(hello["type"], "hello")
         self.assertEqual(hello["protocol"], 1)
         self.assertEqual(hello["engine_version"], "test-engine 1.0")
         return h
+
+    def test_a_secret_from_the_secrets_file_reaches_the_engine_and_nothing_else(self):
+        secret = "hf_secretForTheHarnessTest42"
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        path = os.path.join(folder, "secrets.env")
+        with open(path, "w") as handle:
+            handle.write("# comment\nHF_TOKEN=%s\n" % secret)
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        env = dict(os.environ, LLEM_SECRETS_FILE=path)
+        env.pop("HF_TOKEN", None)
+        h = self.session({"expect_env_sha256": {"HF_TOKEN": digest}}, env)
+        self.assertEqual(h.configure()["type"], "loaded")
+        self.assertEqual(h.send({"type": "shutdown"})["type"], "bye")
+        self.assertNotIn(secret, json.dumps(h.transcript))
+        wrong = self.session({"expect_env_sha256": {"HF_TOKEN": "0" * 64}}, env)
+        error = wrong.configure()
+        self.assertEqual(error["type"], "error")
+        self.assertNotIn(secret, json.dumps(error))
+
+    def test_load_secrets_reads_key_value_lines_and_returns_only_names(self):
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        path = os.path.join(folder, "s.env")
+        with open(path, "w") as handle:
+            handle.write("\n# note\nA=1=2\nB= spaced \nnot a pair\n")
+        environ = {"LLEM_SECRETS_FILE": path}
+        self.assertEqual(harness.load_secrets(environ), ["A", "B"])
+        self.assertEqual(environ["A"], "1=2")
+        self.assertEqual(environ["B"], "spaced")
+        self.assertEqual(harness.load_secrets({}), [])
 
     def test_a_full_session_follows_the_protocol(self):
         h = self.session({"ttft_s": 0.005, "token_s": 0.001})

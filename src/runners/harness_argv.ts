@@ -18,14 +18,20 @@ export interface HarnessLaunch {
   sessionId: string;
   /** Environment variables that are not secret. */
   env: Record<string, string>;
-  /** A 0600 file of secret `KEY=value` lines (HF_TOKEN), passed by file, never in argv. */
-  secretEnvFile?: string;
+  /**
+   * A 0600 file of secret `KEY=value` lines (HF_TOKEN). It is mounted read-only and read by the harness
+   * (`LLEM_SECRETS_FILE`), so a secret is never in argv, and never in the container's configuration
+   * either, where `docker inspect` would show it (Docker stores `--env` and `--env-file` values there).
+   */
+  secretsFile?: string;
 }
 
 /** Path of the harness folder inside containers. */
 export const CONTAINER_HARNESS_DIR = "/llem/engines";
 /** Path of the exchange folder inside containers. */
 export const CONTAINER_EXCHANGE_DIR = "/llem/exchange";
+/** Path of the secrets file inside containers. */
+export const CONTAINER_SECRETS_FILE = "/llem/secrets.env";
 /** The label every llem container carries, for the reaper. */
 export const LLEM_LABEL = "io.llem.session";
 
@@ -49,6 +55,14 @@ function offlineEnv(launch: HarnessLaunch): Record<string, string> {
   return launch.allowNetwork ? launch.env : { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", ...launch.env };
 }
 
+function containerEnv(launch: HarnessLaunch): Record<string, string> {
+  return {
+    ...offlineEnv(launch),
+    LLEM_EXCHANGE_DIR: CONTAINER_EXCHANGE_DIR,
+    ...(launch.secretsFile ? { LLEM_SECRETS_FILE: CONTAINER_SECRETS_FILE } : {}),
+  };
+}
+
 /** The `process` runner: the harness under a chosen Python, GPUs chosen by CUDA_VISIBLE_DEVICES. */
 export function processArgv(
   launch: HarnessLaunch,
@@ -61,8 +75,20 @@ export function processArgv(
       CUDA_DEVICE_ORDER: "PCI_BUS_ID",
       CUDA_VISIBLE_DEVICES: launch.gpuUuids.join(","),
       LLEM_EXCHANGE_DIR: launch.exchangeDir,
+      ...(launch.secretsFile ? { LLEM_SECRETS_FILE: launch.secretsFile } : {}),
     },
   };
+}
+
+/** The user a container runs as: the invoking user's ids, so files it writes are theirs; never root. */
+export function containerUser(uid: number, gid: number): string {
+  // llem run as root (sudo, a root shell on a cluster node) must not make the engine root: use nobody.
+  return uid === 0 ? "65534:65534" : `${uid}:${gid}`;
+}
+
+/** The command that removes a session's container: killing the client does not stop the container. */
+export function containerRemoveArgv(runtime: "docker" | "podman", containerName: string): string[] {
+  return [runtime, "rm", "--force", containerName];
 }
 
 /** Options that differ between Docker and Podman. */
@@ -88,6 +114,8 @@ function containerArgv(
     "run",
     "--rm",
     "--interactive",
+    // A minimal init as PID 1 forwards signals and reaps zombies; an engine as PID 1 ignores SIGTERM.
+    "--init",
     "--name",
     options.containerName,
     "--label",
@@ -109,10 +137,8 @@ function containerArgv(
     ...launch.readOnlyMounts.flatMap((path) => ["--volume", `${path}:${path}:ro`]),
     "--volume",
     `${launch.exchangeDir}:${CONTAINER_EXCHANGE_DIR}`,
-    ...(launch.secretEnvFile ? ["--env-file", launch.secretEnvFile] : []),
-    ...Object.entries({ ...offlineEnv(launch), LLEM_EXCHANGE_DIR: CONTAINER_EXCHANGE_DIR }).flatMap((
-      [key, value],
-    ) => ["--env", `${key}=${value}`]),
+    ...(launch.secretsFile ? ["--volume", `${launch.secretsFile}:${CONTAINER_SECRETS_FILE}:ro`] : []),
+    ...Object.entries(containerEnv(launch)).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--entrypoint",
     options.python ?? "python3",
     options.image,
@@ -137,10 +163,9 @@ export function podmanArgv(launch: HarnessLaunch, options: ContainerOptions): st
 export function apptainerArgv(launch: HarnessLaunch, image: string, python = "python3"): string[] {
   const adapter = launch.adapterPath ? "/llem/adapter/adapter.py" : undefined;
   const env = {
-    ...offlineEnv(launch),
+    ...containerEnv(launch),
     CUDA_DEVICE_ORDER: "PCI_BUS_ID",
     CUDA_VISIBLE_DEVICES: launch.gpuUuids.join(","),
-    LLEM_EXCHANGE_DIR: CONTAINER_EXCHANGE_DIR,
   };
   return [
     "apptainer",
@@ -155,7 +180,7 @@ export function apptainerArgv(launch: HarnessLaunch, image: string, python = "py
     ...launch.readOnlyMounts.flatMap((path) => ["--bind", `${path}:${path}:ro`]),
     "--bind",
     `${launch.exchangeDir}:${CONTAINER_EXCHANGE_DIR}`,
-    ...(launch.secretEnvFile ? ["--env-file", launch.secretEnvFile] : []),
+    ...(launch.secretsFile ? ["--bind", `${launch.secretsFile}:${CONTAINER_SECRETS_FILE}:ro`] : []),
     ...Object.entries(env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     image,
     ...harnessCommand(launch, python, CONTAINER_HARNESS_DIR, adapter),

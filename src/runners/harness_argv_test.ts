@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { apptainerArgv, dockerArgv, type HarnessLaunch, podmanArgv, processArgv } from "./harness_argv.ts";
+import {
+  apptainerArgv,
+  containerRemoveArgv,
+  containerUser,
+  dockerArgv,
+  type HarnessLaunch,
+  podmanArgv,
+  processArgv,
+} from "./harness_argv.ts";
 
 const launch: HarnessLaunch = {
   engine: "vllm",
@@ -10,7 +18,7 @@ const launch: HarnessLaunch = {
   allowNetwork: false,
   sessionId: "s1",
   env: { LLEM_SEED: "7" },
-  secretEnvFile: "/tmp/llem-x/secrets.env",
+  secretsFile: "/run/user/1000/llem-s1/secrets.env",
 };
 const container = {
   image: "vllm/vllm-openai:v0.9.0",
@@ -31,6 +39,7 @@ Deno.test("processArgv() runs the harness under the chosen Python with GPUs by U
   assert.equal(env.CUDA_DEVICE_ORDER, "PCI_BUS_ID");
   assert.equal(env.HF_HUB_OFFLINE, "1");
   assert.equal(env.LLEM_SEED, "7");
+  assert.equal(env.LLEM_SECRETS_FILE, "/run/user/1000/llem-s1/secrets.env");
   assert.equal(processArgv({ ...launch, allowNetwork: true }).env.HF_HUB_OFFLINE, undefined);
   assert.deepEqual(processArgv({ ...launch, adapterPath: "/t/adapter.py" }).argv.slice(-2), [
     "--adapter-path",
@@ -40,7 +49,7 @@ Deno.test("processArgv() runs the harness under the chosen Python with GPUs by U
 
 Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
   const argv = dockerArgv(launch, container);
-  assert.deepEqual(argv.slice(0, 4), ["docker", "run", "--rm", "--interactive"]);
+  assert.deepEqual(argv.slice(0, 5), ["docker", "run", "--rm", "--interactive", "--init"]);
   assert.deepEqual(values(argv, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
   assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
@@ -54,8 +63,10 @@ Deno.test("dockerArgv() confines the container: no network, the user's ids, no c
     "/data/models/qwen:/data/models/qwen:ro",
     "/home/u/.cache/huggingface:/home/u/.cache/huggingface:ro",
     "/tmp/llem-x:/llem/exchange",
+    "/run/user/1000/llem-s1/secrets.env:/llem/secrets.env:ro",
   ]);
-  assert.deepEqual(values(argv, "--env-file"), ["/tmp/llem-x/secrets.env"]);
+  assert.deepEqual(values(argv, "--env-file"), []);
+  assert.ok(values(argv, "--env").includes("LLEM_SECRETS_FILE=/llem/secrets.env"));
   assert.ok(values(argv, "--env").includes("HF_HUB_OFFLINE=1"));
   assert.ok(values(argv, "--env").includes("LLEM_EXCHANGE_DIR=/llem/exchange"));
   assert.deepEqual(argv.slice(argv.indexOf("--entrypoint")), [
@@ -72,7 +83,18 @@ Deno.test("dockerArgv() allows the network only when asked, and never puts a sec
   assert.deepEqual(values(dockerArgv({ ...launch, allowNetwork: true }, container), "--network"), ["bridge"]);
   const argv = dockerArgv({ ...launch, env: { ...launch.env } }, container);
   assert.ok(!argv.some((arg) => /HF_TOKEN|hf_[A-Za-z0-9]{10}/.test(arg)));
-  assert.deepEqual(values(dockerArgv({ ...launch, secretEnvFile: undefined }, container), "--env-file"), []);
+  const plain = dockerArgv({ ...launch, secretsFile: undefined }, container);
+  assert.ok(!plain.some((arg) => arg.includes("secrets")));
+});
+
+Deno.test("containerUser() keeps the invoking user's ids but never runs the engine as root", () => {
+  assert.equal(containerUser(1000, 1001), "1000:1001");
+  assert.equal(containerUser(0, 0), "65534:65534");
+  assert.equal(containerUser(0, 1000), "65534:65534");
+});
+
+Deno.test("containerRemoveArgv() force-removes a session's container by name", () => {
+  assert.deepEqual(containerRemoveArgv("podman", "llem-s1"), ["podman", "rm", "--force", "llem-s1"]);
 });
 
 Deno.test("dockerArgv() mounts a test adapter read-only and points the harness at it", () => {
@@ -89,6 +111,7 @@ Deno.test("podmanArgv() names GPUs by CDI and keeps the user's ids", () => {
   assert.deepEqual(values(argv, "--device"), ["nvidia.com/gpu=GPU-aaa", "nvidia.com/gpu=GPU-bbb"]);
   assert.deepEqual(values(argv, "--userns"), ["keep-id"]);
   assert.deepEqual(values(argv, "--gpus"), []);
+  assert.ok(argv.includes("--init"));
 });
 
 Deno.test("apptainerArgv() uses exec --nv --containall with the same mounts and GPUs by UUID", () => {
@@ -99,8 +122,10 @@ Deno.test("apptainerArgv() uses exec --nv --containall with the same mounts and 
     "/data/models/qwen:/data/models/qwen:ro",
     "/home/u/.cache/huggingface:/home/u/.cache/huggingface:ro",
     "/tmp/llem-x:/llem/exchange",
+    "/run/user/1000/llem-s1/secrets.env:/llem/secrets.env:ro",
   ]);
   assert.ok(values(argv, "--env").includes("CUDA_VISIBLE_DEVICES=GPU-aaa,GPU-bbb"));
+  assert.ok(values(argv, "--env").includes("LLEM_SECRETS_FILE=/llem/secrets.env"));
   assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(argv.slice(-5), [
     "/images/vllm.sif",

@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolViolation,
 } from "../engines/harness_protocol.ts";
+import { runCommand } from "./run_command.ts";
 import { type SpawnOptions, spawnProcess } from "./spawn_process.ts";
 
 /** How a session ended badly; `kind` says what the host saw. */
@@ -69,6 +70,7 @@ export class HarnessSession {
   readonly #status: Promise<Deno.CommandStatus>;
   #logFile: Deno.FsFile | null;
   #exitCode: number | null = null;
+  readonly #afterKill: readonly string[] | null;
 
   private constructor(
     child: Deno.ChildProcess,
@@ -78,7 +80,9 @@ export class HarnessSession {
     logFile: Deno.FsFile | null,
     hello: Extract<HarnessMessage, { type: "hello" }>,
     status: Promise<Deno.CommandStatus>,
+    afterKill: readonly string[] | null,
   ) {
+    this.#afterKill = afterKill;
     this.#child = child;
     this.#lines = lines;
     this.#log = log;
@@ -92,7 +96,13 @@ export class HarnessSession {
   /** Start the harness with `argv` and wait for its `hello`. */
   static async start(
     argv: readonly string[],
-    options: { limits?: Partial<SessionLimits>; logPath?: string; spawn?: SpawnOptions } = {},
+    options: {
+      limits?: Partial<SessionLimits>;
+      logPath?: string;
+      spawn?: SpawnOptions;
+      /** Run after a kill: a container outlives its killed client (`docker rm --force NAME`). */
+      afterKill?: readonly string[];
+    } = {},
   ): Promise<HarnessSession> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const child = spawnProcess(argv, { ...options.spawn, stdin: "piped" });
@@ -111,11 +121,13 @@ export class HarnessSession {
       }
     })();
     const lines = new LineReader(readLines(child.stdout, () => state.activity = Date.now()), status);
+    const afterKill = options.afterKill ?? null;
     const fail = async (error: SessionError) => {
       try {
         child.kill("SIGKILL");
       } catch { /* already gone */ }
       await status;
+      if (afterKill) await runAfterKill(afterKill);
       await pumpLog.catch(() => {});
       logFile?.close();
       throw error;
@@ -155,7 +167,7 @@ export class HarnessSession {
         new SessionError("protocol", `expected hello with protocol ${PROTOCOL_VERSION}, got ${first.line}`),
       );
     }
-    return new HarnessSession(child, lines, state, limits, logFile, hello, status);
+    return new HarnessSession(child, lines, state, limits, logFile, hello, status, afterKill);
   }
 
   /** The end of the harness's stderr log. */
@@ -275,6 +287,7 @@ export class HarnessSession {
     } catch { /* already gone */ }
     const status = await this.#status;
     this.#exitCode = status.code;
+    if (this.#afterKill) await runAfterKill(this.#afterKill);
     await this.#drain();
     return status.code;
   }
@@ -286,6 +299,11 @@ export class HarnessSession {
     this.#logFile?.close();
     this.#logFile = null;
   }
+}
+
+/** Best effort: a failure here leaves a labelled container that the reaper removes at the next start. */
+async function runAfterKill(argv: readonly string[]): Promise<void> {
+  await runCommand([...argv], { timeoutMs: 30_000 }).catch(() => {});
 }
 
 type Next = { kind: "line"; line: string } | { kind: "timeout" } | { kind: "exited"; code: number };

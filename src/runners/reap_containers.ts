@@ -22,6 +22,12 @@ export async function reapContainers(
   const stale = listed.stdout.trim().split("\n").filter(Boolean).map((line) => line.split(" "))
     .filter(([, session]) => !keep.has(session ?? "")).map(([id]) => id!);
   if (stale.length === 0) return [];
-  await runCommand([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
+  // `--rm` containers that were just killed may answer "removal already in progress": try again a
+  // few times, then leave them to the daemon (they are gone or going either way).
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const removed = await runCommand([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
+    if (removed.code === 0 || !/already in progress/.test(removed.stderr)) break;
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+  }
   return stale;
 }

@@ -9,6 +9,7 @@ Engine options (from `configure`):
   fail_on_window the window ordinal (1-based) on which `fail` fires (default 1)
 Prompts are whitespace-separated words; one word is one token.
 """
+import hashlib
 import os
 import signal
 import sys
@@ -39,6 +40,11 @@ class TestEngine:
         self.options = dict(engine_options)
         if self.options.get("fail") == "load":
             raise RuntimeError("the test engine was asked to fail while loading " + model)
+        for name, digest in self.options.get("expect_env_sha256", {}).items():
+            # Proves a secret reached the engine's environment without echoing it anywhere.
+            seen = hashlib.sha256(os.environ.get(name, "").encode("utf-8")).hexdigest()
+            if seen != digest:
+                raise RuntimeError("the environment variable %s is missing or different" % name)
         return {
             "model_info": {"parameters": 1000, "layers": 2, "hidden_size": 16, "vocab_size": 100, "dtype": dtype},
             "memory_bytes": None,

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Make a Docker daemon and the container test image ready for tests/docker_session_test.ts.
+#
+# Idempotent: installs docker.io and debootstrap when missing, starts dockerd when no daemon answers,
+# and builds the test image (Debian minbase + python3, from a debootstrap root filesystem: no container
+# registry needed) only when no image is tagged with the hash of its inputs. The root filesystem is
+# cached as a tarball under $LLEM_CI_CACHE (default /var/cache/llem-ci), so reruns take seconds.
+# On success the image tag is written to build/docker_test_image.
+#
+# It never fails CI: where Docker cannot work here it prints one line saying why, stops any daemon it
+# started, and exits 0 (the container tests then report themselves as skipped).
+set -uo pipefail
+SELF=$(readlink -f "$0")
+cd "$(dirname "$SELF")/.." || { echo "ci_docker: Docker tests will be skipped: cannot cd to the repository"; exit 0; }
+
+CACHE=${LLEM_CI_CACHE:-/var/cache/llem-ci}
+TAG_FILE=build/docker_test_image
+IMAGE_REPO=llem-test-engine
+SUITE=bookworm
+DEBOOTSTRAP_ARGS=(--variant=minbase --include=python3 "$SUITE")
+DAEMON_WAIT_S=${LLEM_CI_DOCKER_WAIT_S:-30}
+DEBOOTSTRAP_LIMIT_S=600
+
+started_pid=""
+workdir=""
+
+log() { echo "ci_docker: $*"; }
+
+cleanup() {
+  [ -n "$workdir" ] && rm -rf "$workdir"
+  workdir=""
+}
+trap cleanup EXIT
+
+# Stop a dockerd this script started (and the containerd it spawned), so nothing is left half-started.
+stop_started_daemon() {
+  [ -n "$started_pid" ] || return 0
+  local children
+  children=$(pgrep -P "$started_pid" 2>/dev/null || true)
+  kill -TERM "$started_pid" 2>/dev/null
+  for _ in $(seq 1 50); do
+    kill -0 "$started_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -KILL "$started_pid" 2>/dev/null
+  for child in $children; do kill -KILL "$child" 2>/dev/null; done
+  started_pid=""
+}
+
+# One clear line, nothing half-started, exit 0.
+give_up() {
+  stop_started_daemon
+  rm -f "$TAG_FILE"
+  echo "ci_docker: Docker tests will be skipped: $*"
+  exit 0
+}
+
+daemon_answers() { timeout 5 docker info >/dev/null 2>&1; }
+
+# The Debian mirror this machine's apt uses (deb822 .sources or one-line lists), else deb.debian.org.
+debian_mirror() {
+  local uri
+  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' | grep -E '/debian/?$' | head -n 1)
+  if [ -z "$uri" ]; then
+    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' |
+      grep -E '/debian/?$' | head -n 1)
+  fi
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  [ "$(id -u)" -eq 0 ] || return 1
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 300 apt-get install -y -qq "$@" >/dev/null 2>&1 && return 0
+  timeout 120 apt-get update -qq >/dev/null 2>&1
+  timeout 300 apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+# Start dockerd in the background with extra flags; wait (bounded) until `docker info` answers.
+try_start_daemon() {
+  local attempt=$1
+  shift
+  local daemon_log="$CACHE/dockerd.log"
+  echo "== $(date -u +%FT%TZ) dockerd $*" >>"$daemon_log"
+  local first_line
+  first_line=$(wc -l <"$daemon_log")
+  setsid dockerd "$@" </dev/null >>"$daemon_log" 2>&1 9>&- & # 9>&-: the daemon must not hold the lock
+  started_pid=$!
+  for _ in $(seq 1 $((DAEMON_WAIT_S * 2))); do
+    if daemon_answers; then
+      log "dockerd started (attempt $attempt: dockerd${*:+ $*}; log $daemon_log)"
+      return 0
+    fi
+    kill -0 "$started_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$started_pid" 2>/dev/null; then
+    why="dockerd did not answer within ${DAEMON_WAIT_S}s"
+  else
+    why="dockerd exited"
+  fi
+  local said
+  said=$(tail -n +"$((first_line + 1))" "$daemon_log" | grep -E 'level=(fatal|error)|failed to start' |
+    tail -n 1 | cut -c1-300)
+  why="$why (dockerd $*)${said:+: $said}"
+  stop_started_daemon
+  return 1
+}
+
+if [ "$(uname -s)" != "Linux" ]; then give_up "not Linux ($(uname -s))"; fi
+mkdir -p "$CACHE" build 2>/dev/null || give_up "cannot create $CACHE"
+
+# One run at a time (two CI jobs on one machine would race for the daemon and the image).
+exec 9>"$CACHE/lock"
+flock -w 300 9 || give_up "another ci_docker.sh held $CACHE/lock for 5 minutes"
+
+# 1. A daemon that answers.
+if ! daemon_answers; then
+  [ "$(id -u)" -eq 0 ] || give_up "no Docker daemon answers and this user (uid $(id -u)) cannot start one"
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    log "installing docker.io"
+    apt_install docker.io || give_up "could not install docker.io with apt-get"
+  fi
+  why=""
+  if ! try_start_daemon 1; then
+    # Sandboxes without iptables or overlayfs: no bridge networking (tests use --network none), vfs.
+    try_start_daemon 2 --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs ||
+      give_up "$why; log $CACHE/dockerd.log"
+  fi
+fi
+started_pid="" # the daemon works: it stays up for the tests
+
+# 2. The test image, tagged with the hash of its inputs.
+hash=$( (
+  printf '%s\n' "${DEBOOTSTRAP_ARGS[@]}"
+  cat "$SELF"
+) | sha256sum | cut -c1-16)
+tag="$IMAGE_REPO:$hash"
+if docker image inspect "$tag" >/dev/null 2>&1; then
+  echo "$tag" >"$TAG_FILE"
+  log "test image $tag present"
+  exit 0
+fi
+
+tarball="$CACHE/rootfs-$hash.tar.gz"
+if [ ! -s "$tarball" ]; then
+  [ "$(id -u)" -eq 0 ] || give_up "the test image needs debootstrap, which needs root"
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    apt_install debootstrap || give_up "could not install debootstrap with apt-get"
+  fi
+  mirror=$(debian_mirror)
+  workdir=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+  log "debootstrap ${DEBOOTSTRAP_ARGS[*]} from $mirror (about a minute)"
+  began=$SECONDS
+  if ! timeout "$DEBOOTSTRAP_LIMIT_S" debootstrap "${DEBOOTSTRAP_ARGS[@]}" "$workdir/root" "$mirror" \
+    >"$CACHE/debootstrap.log" 2>&1; then
+    give_up "debootstrap failed or took over ${DEBOOTSTRAP_LIMIT_S}s: $(tail -n 1 "$CACHE/debootstrap.log" | cut -c1-200)"
+  fi
+  # Package lists, caches and docs are not needed to run python3.
+  rm -rf "$workdir/root"/var/cache/apt/* "$workdir/root"/var/lib/apt/lists/* \
+    "$workdir/root"/usr/share/{doc,man,locale,info}
+  tar --numeric-owner -C "$workdir/root" -c . | gzip -1 >"$workdir/rootfs.tar.gz" ||
+    give_up "could not pack the root filesystem"
+  rm -f "$CACHE"/rootfs-*.tar.gz # older inputs
+  mv "$workdir/rootfs.tar.gz" "$tarball"
+  cleanup
+  log "root filesystem built in $((SECONDS - began))s, cached at $tarball"
+fi
+
+timeout 300 docker import --change "LABEL io.llem.test-image=$hash" "$tarball" "$tag" >/dev/null 2>&1 ||
+  give_up "docker import of $tarball failed"
+# Drop images built from older inputs.
+docker image ls "$IMAGE_REPO" --format '{{.Repository}}:{{.Tag}}' | grep -vx "$tag" |
+  xargs -r docker rmi >/dev/null 2>&1
+echo "$tag" >"$TAG_FILE"
+log "test image $tag built"
+exit 0

@@ -1,0 +1,435 @@
+/**
+ * Real sessions through the docker runner: the Python harness and the test engine, mounted read-only
+ * into the test image built by scripts/ci_docker.sh (Debian minbase + python3, no registry), every
+ * failure mode the test engine can produce, the container's confinement, and no container left behind.
+ *
+ * Needs a Docker daemon and the image named in build/docker_test_image; without them every test is
+ * listed as ignored with a "SKIPPED (...)" name, so the skip shows in the output.
+ */
+import assert from "node:assert/strict";
+import type { Workload } from "../src/engines/harness_protocol.ts";
+import {
+  containerRemoveArgv,
+  containerUser,
+  dockerArgv,
+  type HarnessLaunch,
+  LLEM_LABEL,
+} from "../src/runners/harness_argv.ts";
+import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
+import { reapContainers } from "../src/runners/reap_containers.ts";
+import { runCommand } from "../src/runners/run_command.ts";
+import { writeSecretsFile } from "../src/runners/secrets_file.ts";
+
+const repo = new URL("../", import.meta.url).pathname;
+const WORKLOAD: Workload = {
+  synthetic: { n_prompts: 4, input_len_tokens: 6, seed: 1 },
+  batch_size: 2,
+  max_new_tokens: 4,
+  max_input_tokens: null,
+  ignore_eos: true,
+  decoding: { temperature: 0, top_p: 1, top_k: 0, repetition_penalty: 1, seed: 42 },
+  latency_profiling: false,
+};
+const SECRET = "hf_secretTokenForTheDockerTest0123";
+
+/** The test image, or why the tests cannot run here (decided once, at module load). */
+const available = await probeDocker();
+
+async function probeDocker(): Promise<{ image: string } | { skip: string }> {
+  const info = await runCommand(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
+  if (info.code !== 0) return { skip: "no Docker daemon" };
+  let image: string;
+  try {
+    image = Deno.readTextFileSync(`${repo}build/docker_test_image`).trim();
+  } catch {
+    return { skip: "no Docker test image: run scripts/ci_docker.sh" };
+  }
+  const inspect = await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
+  if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run scripts/ci_docker.sh` };
+  return { image };
+}
+
+/** A Deno.test that runs only where Docker and the test image are; elsewhere a visible skip. */
+function dockerTest(name: string, fn: (image: string) => Promise<void>): void {
+  if ("skip" in available) {
+    Deno.test({ name: `SKIPPED (${available.skip}): ${name}`, ignore: true, fn: () => {} });
+  } else {
+    const image = available.image;
+    Deno.test(name, () => fn(image));
+  }
+}
+
+async function output(argv: string[]): Promise<string> {
+  const result = await runCommand(argv, { timeoutMs: 30_000 });
+  assert.equal(result.code, 0, `${argv.join(" ")}: ${result.stderr || result.startError}`);
+  return result.stdout.trim();
+}
+
+/**
+ * The uid:gid the engine runs as, by the runner's rule: the invoking user's ids, or nobody (65534) when
+ * llem runs as root (as CI does), so "not root inside" is exercised either way.
+ */
+const hostUid = Deno.uid() ?? 0;
+const hostGid = Deno.gid() ?? 0;
+const engineUser = containerUser(hostUid, hostGid);
+const [engineUid, engineGid] = engineUser.split(":").map(Number) as [number, number];
+
+interface Started {
+  session: HarnessSession;
+  sessionId: string;
+  name: string;
+  argv: string[];
+  exchangeDir: string;
+}
+
+function sessionArgv(launch: HarnessLaunch, image: string, name: string): string[] {
+  return dockerArgv(launch, { image, user: engineUser, shmSize: "64m", containerName: name });
+}
+
+/** Start a session in a container, configure the test engine, and run `body`; always clean up. */
+async function withSession(
+  image: string,
+  options: Record<string, unknown>,
+  body: (started: Started) => Promise<void>,
+  settings: { limits?: Partial<SessionLimits>; secret?: boolean } = {},
+): Promise<void> {
+  const sessionId = `test-${crypto.randomUUID().slice(0, 12)}`;
+  const name = `llem-${sessionId}`;
+  const exchangeDir = Deno.makeTempDirSync({ prefix: "llem-docker-test-" });
+  const owner = hostUid === engineUid ? null : { uid: engineUid, gid: engineGid };
+  if (owner) Deno.chownSync(exchangeDir, owner.uid, owner.gid);
+  const secrets = settings.secret ? writeSecretsFile({ HF_TOKEN: SECRET }, owner) : null;
+  const argv = sessionArgv(
+    {
+      engine: "test",
+      harnessDir: `${repo}engines`,
+      adapterPath: `${repo}tests/test_engine/adapter.py`,
+      gpuUuids: [],
+      readOnlyMounts: [],
+      exchangeDir,
+      allowNetwork: false,
+      sessionId,
+      env: { LLEM_TEST_VISIBLE: "plain" },
+      ...(secrets ? { secretsFile: secrets.path } : {}),
+    },
+    image,
+    name,
+  );
+  let session: HarnessSession | null = null;
+  try {
+    session = await HarnessSession.start(argv, {
+      limits: { helloTimeoutMs: 30_000, silenceTimeoutMs: 0, stopGraceMs: 10_000, ...settings.limits },
+      afterKill: containerRemoveArgv("docker", name),
+    });
+    await session.request(
+      { type: "configure", model: "test/model", engine_options: options, dtype: "bfloat16", seed: 0 },
+      "loaded",
+      20_000,
+    );
+    await body({ session, sessionId, name, argv, exchangeDir });
+  } finally {
+    if (session && session.exitCode === null) await session.kill();
+    await removeContainers(sessionId);
+    Deno.removeSync(exchangeDir, { recursive: true });
+    secrets?.remove();
+  }
+}
+
+/** Names of the containers carrying this session's label, running or not. */
+async function containersOf(sessionId: string): Promise<string[]> {
+  const listed = await output([
+    "docker",
+    "ps",
+    "--all",
+    "--filter",
+    `label=${LLEM_LABEL}=${sessionId}`,
+    "--format",
+    "{{.Names}}",
+  ]);
+  return listed.split("\n").filter(Boolean);
+}
+
+/**
+ * Remove this session's containers with the runner's reaper (other sessions' containers are kept),
+ * and wait until they are gone: a `--rm` container whose client was killed may be in the middle of
+ * its own removal, when `docker rm --force` fails with "removal already in progress".
+ */
+async function removeContainers(sessionId: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while ((await containersOf(sessionId)).length > 0 && Date.now() < deadline) {
+    const all = await output([
+      "docker",
+      "ps",
+      "--all",
+      "--filter",
+      `label=${LLEM_LABEL}`,
+      "--format",
+      `{{.Label "${LLEM_LABEL}"}}`,
+    ]);
+    await reapContainers("docker", new Set(all.split("\n").filter((id) => id && id !== sessionId)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(await containersOf(sessionId), [], `a container of session ${sessionId} remains`);
+}
+
+/** The parts of `docker inspect` the tests read. */
+interface ContainerInfo {
+  Path: string;
+  Args: string[];
+  State: { Running: boolean };
+  Config: { User: string; Env: string[]; Cmd: string[] | null; Labels: Record<string, string> };
+  HostConfig: {
+    NetworkMode: string;
+    CapDrop: string[] | null;
+    SecurityOpt: string[] | null;
+    ShmSize: number;
+    DeviceRequests: unknown[] | null;
+  };
+  Mounts: { Destination: string; RW: boolean }[];
+}
+
+async function inspect(name: string): Promise<ContainerInfo> {
+  const [container] = JSON.parse(await output(["docker", "inspect", name])) as ContainerInfo[];
+  assert.ok(container);
+  return container;
+}
+
+/** Every process in the container: name, real uid and gid, effective capabilities, no_new_privs. */
+const PROCESSES = `
+import os
+for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+    try:
+        fields = dict(l.split(":", 1) for l in open("/proc/%s/status" % pid).read().splitlines() if ":" in l)
+    except OSError:
+        continue
+    print(pid, fields["Name"].strip(), fields["Uid"].split()[0], fields["Gid"].split()[0],
+          fields["CapEff"].strip(), fields["NoNewPrivs"].strip())
+`;
+
+async function window(session: HarnessSession, id: string, deadlineMs = 10_000) {
+  await session.request({ type: "prepare", window_id: id, workload: WORKLOAD }, "ready", deadlineMs);
+  return await session.request({ type: "go", window_id: id }, "done", deadlineMs);
+}
+
+dockerTest(
+  "a docker session says hello, serves windows with per-request records, and stops cleanly",
+  async (image) => {
+    await withSession(image, { ttft_s: 0.002, token_s: 0.001 }, async ({ session, sessionId }) => {
+      assert.equal(session.hello.engine_version, "test-engine 1.0");
+      assert.equal(session.hello.protocol, 1);
+      assert.match(session.hello.python, /^3\.\d+\.\d+$/);
+      const done = await window(session, "w1");
+      assert.equal(done.window_id, "w1");
+      assert.equal(done.requests.length, 4);
+      assert.deepEqual(done.requests.map((r) => r.index), [0, 1, 2, 3]);
+      for (const r of done.requests) {
+        assert.equal(r.output_tokens, 4);
+        assert.equal(r.input_tokens, 6);
+        assert.ok(r.start_s <= r.first_token_s! && r.first_token_s! <= r.end_s);
+      }
+      const again = await window(session, "w2");
+      assert.equal(again.window_id, "w2");
+      assert.equal(again.requests.length, 4);
+      assert.equal(await session.stop(), 0);
+      // `docker run --rm` returns only once the container is removed.
+      assert.deepEqual(await containersOf(sessionId), []);
+    });
+  },
+);
+
+dockerTest(
+  "an engine that exits mid-window in a container ends the session with its exit code",
+  async (image) => {
+    await withSession(image, { fail: "exit_mid_window" }, async ({ session, sessionId }) => {
+      await assert.rejects(
+        () => window(session, "w"),
+        (e: unknown) => e instanceof SessionError && e.kind === "exited" && e.exitCode === 3,
+      );
+      assert.deepEqual(await containersOf(sessionId), []);
+    });
+  },
+);
+
+dockerTest("an engine killed as if out of memory in a container reports 137", async (image) => {
+  await withSession(image, { fail: "oom" }, async ({ session, sessionId }) => {
+    await assert.rejects(
+      () => window(session, "w"),
+      (e: unknown) => e instanceof SessionError && e.exitCode === 137 && /out of memory/.test(e.message),
+    );
+    assert.deepEqual(await containersOf(sessionId), []);
+  });
+});
+
+dockerTest(
+  "a hanging engine in a container is killed at the deadline, or sooner by the silence watchdog",
+  async (image) => {
+    await withSession(image, { fail: "hang" }, async ({ session, sessionId }) => {
+      await assert.rejects(
+        () => window(session, "w", 1_500),
+        (e: unknown) => e instanceof SessionError && e.kind === "timeout",
+      );
+      assert.notEqual(session.exitCode, null);
+      // Killing the `docker run` client does not stop the container; the session's afterKill
+      // (`docker rm --force NAME`) does, before kill() returns.
+      assert.deepEqual(await containersOf(sessionId), [], "the hanging engine's container outlived the kill");
+    });
+    await withSession(image, { fail: "hang" }, async ({ session }) => {
+      await assert.rejects(
+        () => window(session, "w", 60_000),
+        (e: unknown) => e instanceof SessionError && e.kind === "silent",
+      );
+    }, { limits: { silenceTimeoutMs: 500 } });
+  },
+);
+
+dockerTest("garbage and out-of-order messages from a container are protocol violations", async (image) => {
+  await withSession(image, { fail: "garbage" }, async ({ session }) => {
+    await assert.rejects(
+      () => window(session, "w"),
+      (e: unknown) => e instanceof SessionError && e.kind === "protocol" && /not JSON/.test(e.message),
+    );
+  });
+  await withSession(image, { fail: "out_of_order" }, async ({ session }) => {
+    await assert.rejects(
+      () => window(session, "w"),
+      (e: unknown) =>
+        e instanceof SessionError && e.kind === "protocol" &&
+        /expected done after go, got ready/.test(e.message),
+    );
+  });
+});
+
+dockerTest("a harness error arrives typed from a container, with its traceback", async (image) => {
+  await withSession(image, { fail: "raise" }, async ({ session }) => {
+    await assert.rejects(
+      () => window(session, "w"),
+      (e: unknown) =>
+        e instanceof SessionError && e.kind === "harness_error" &&
+        e.harnessError?.error_type === "RuntimeError" && /Traceback/.test(e.harnessError.traceback),
+    );
+  });
+});
+
+dockerTest(
+  "the container is confined: not root, no network, no capabilities, no new privileges, read-only code",
+  async (image) => {
+    await withSession(image, {}, async ({ session, sessionId, name }) => {
+      const container = await inspect(name);
+      assert.equal(container.Config.User, engineUser);
+      assert.equal(container.Config.Labels[LLEM_LABEL], sessionId);
+      assert.equal(container.HostConfig.NetworkMode, "none");
+      assert.ok(container.HostConfig.CapDrop?.includes("ALL"), JSON.stringify(container.HostConfig.CapDrop));
+      assert.ok(container.HostConfig.SecurityOpt?.includes("no-new-privileges"));
+      assert.equal(container.HostConfig.ShmSize, 64 * 1024 * 1024);
+      assert.ok(!container.HostConfig.DeviceRequests?.length, "no GPUs asked for");
+      const mounts = Object.fromEntries(
+        container.Mounts.map((m) => [m.Destination, m.RW]),
+      );
+      assert.deepEqual(mounts, {
+        "/llem/engines": false,
+        "/llem/adapter/adapter.py": false,
+        "/llem/exchange": true,
+      });
+      // Seen from inside: every process (docker-init, the harness, this exec) runs with the given ids,
+      // no effective capabilities and no_new_privs.
+      const [uid, gid] = engineUser.split(":");
+      assert.notEqual(uid, "0");
+      const processes = (await output(["docker", "exec", name, "python3", "-c", PROCESSES])).split("\n")
+        .map((line) => line.split(" "));
+      assert.ok(processes.some(([, command]) => command === "python3"), JSON.stringify(processes));
+      for (const [pid, command, procUid, procGid, capEff, noNewPrivs] of processes) {
+        assert.deepEqual(
+          [procUid, procGid, capEff, noNewPrivs],
+          [uid, gid, "0000000000000000", "1"],
+          `${pid} ${command}`,
+        );
+      }
+      const interfaces = (await output(["docker", "exec", name, "cat", "/proc/net/dev"])).split("\n").slice(2)
+        .map((line) => line.trim().split(":")[0]);
+      assert.deepEqual(interfaces, ["lo"]);
+      const write = await runCommand(["docker", "exec", name, "touch", "/llem/engines/written"], {
+        timeoutMs: 10_000,
+      });
+      assert.notEqual(write.code, 0, "the harness folder is writable from the container");
+      assert.equal(await session.stop(), 0);
+    });
+  },
+);
+
+dockerTest(
+  "a secret reaches the engine by a mounted file: never in argv, docker inspect, the log or the exchange",
+  async (image) => {
+    const digest = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(SECRET))),
+      (byte) => byte.toString(16).padStart(2, "0"),
+    ).join("");
+    // The test engine fails configure unless HF_TOKEN in its environment has this digest.
+    await withSession(
+      image,
+      { expect_env_sha256: { HF_TOKEN: digest } },
+      async ({ session, name, argv, exchangeDir }) => {
+        assert.ok(!argv.some((arg) => arg.includes(SECRET)));
+        const inspected = await output(["docker", "inspect", name]);
+        assert.ok(!inspected.includes(SECRET), "docker inspect shows the secret");
+        const container = await inspect(name);
+        assert.ok(container.Config.Env.includes("LLEM_TEST_VISIBLE=plain"));
+        assert.ok(container.Config.Env.includes("LLEM_SECRETS_FILE=/llem/secrets.env"));
+        assert.equal(container.Mounts.find((m) => m.Destination === "/llem/secrets.env")?.RW, false);
+        await window(session, "w");
+        assert.equal(await session.stop(), 0);
+        assert.ok(!session.logTail().includes(SECRET));
+        for (const entry of Deno.readDirSync(exchangeDir)) {
+          if (entry.isFile) {
+            assert.ok(
+              !Deno.readTextFileSync(`${exchangeDir}/${entry.name}`).includes(SECRET),
+            );
+          }
+        }
+      },
+      { secret: true },
+    );
+  },
+);
+
+dockerTest(
+  "without --init the engine is PID 1, and a signal it sends itself is ignored (why --init)",
+  async (image) => {
+    const script =
+      "import os, signal, time; os.kill(os.getpid(), signal.SIGKILL); time.sleep(0.2); print(os.getpid())";
+    const label = `${LLEM_LABEL}=test-init-${crypto.randomUUID().slice(0, 8)}`;
+    const plain = await runCommand([
+      "docker",
+      "run",
+      "--rm",
+      "--label",
+      label,
+      "--network",
+      "none",
+      image,
+      "python3",
+      "-c",
+      script,
+    ], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout.trim(), "1");
+    const init = await runCommand([
+      "docker",
+      "run",
+      "--rm",
+      "--init",
+      "--label",
+      label,
+      "--network",
+      "none",
+      image,
+      "python3",
+      "-c",
+      script,
+    ], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(init.code, 137);
+  },
+);
