@@ -1,11 +1,14 @@
 /**
- * Session benchmark with the process runner and the test engine (no GPU): time from start to `hello`,
- * per-window protocol overhead (prepare -> ready -> go -> done with a zero-work workload), and the
- * window-edge skew: from the harness's last token (its wall clock) to the host's closing read.
+ * Session benchmark with the process runner and, where a Docker daemon and the CI test image
+ * (build/docker_test_image, made by scripts/ci_docker.sh) are present, the Docker runner; test engine,
+ * no GPU. Measures start to `hello`, per-window protocol overhead (prepare -> ready -> go -> done with a
+ * zero-work workload), and the window-edge skew: from the harness's last token (its wall clock) to the
+ * host's closing read.
  *   deno run -A scripts/bench_session.ts [--windows 200] [--sessions 9]
  */
-import { processArgv } from "../src/runners/harness_argv.ts";
+import { containerRemoveArgv, containerUser, dockerArgv, processArgv } from "../src/runners/harness_argv.ts";
 import { HarnessSession } from "../src/runners/harness_session.ts";
+import { runCommand } from "../src/runners/run_command.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 const option = (name: string, fallback: number) => {
@@ -25,7 +28,7 @@ const workload = {
   latency_profiling: false,
 };
 
-const { argv, env } = processArgv({
+const launch = {
   engine: "test",
   harnessDir: `${repo}engines`,
   adapterPath: `${repo}tests/test_engine/adapter.py`,
@@ -35,36 +38,98 @@ const { argv, env } = processArgv({
   allowNetwork: false,
   sessionId: "bench",
   env: {},
-});
+};
+
+interface Runner {
+  name: string;
+  argv: (session: number) => string[];
+  env: Record<string, string>;
+  afterKill?: (session: number) => string[];
+}
+
+const runners: Runner[] = [];
+const processLaunch = processArgv(launch);
+runners.push({ name: "process", argv: () => processLaunch.argv, env: processLaunch.env });
+
+const image = (() => {
+  try {
+    return Deno.readTextFileSync(`${repo}build/docker_test_image`).trim();
+  } catch {
+    return null;
+  }
+})();
+const daemon = image ? await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 }) : null;
+if (image && daemon?.code === 0) {
+  const user = containerUser(Deno.uid() ?? 0, Deno.gid() ?? 0);
+  if (user.startsWith("65534")) Deno.chmodSync(launch.exchangeDir, 0o777);
+  const name = (session: number) => `llem-bench-${Deno.pid}-${session}`;
+  runners.push({
+    name: "docker",
+    argv: (session) =>
+      dockerArgv({ ...launch, sessionId: `bench-${Deno.pid}` }, {
+        image,
+        user,
+        shmSize: "64m",
+        containerName: name(session),
+      }),
+    env: {},
+    afterKill: (session) => containerRemoveArgv("docker", name(session)),
+  });
+} else {
+  console.log("docker runner: skipped (no daemon or no test image; run scripts/ci_docker.sh as root)");
+}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const hello: number[] = [];
-const overhead: number[] = [];
-const skew: number[] = [];
-for (let s = 0; s < SESSIONS; s++) {
-  const started = performance.now();
-  const session = await HarnessSession.start(argv, { spawn: { env } });
-  hello.push(performance.now() - started);
-  await session.request(
-    { type: "configure", model: "m", engine_options: { ttft_s: 0, token_s: 0 }, dtype: "bfloat16", seed: 0 },
-    "loaded",
-    10_000,
-  );
-  for (let w = 0; w < WINDOWS / SESSIONS; w++) {
-    const begin = performance.now();
-    await session.request({ type: "prepare", window_id: `w${w}`, workload }, "ready", 10_000);
-    const done = await session.request({ type: "go", window_id: `w${w}` }, "done", 10_000);
-    const closedUnixMs = performance.timeOrigin + performance.now();
-    const end = performance.now();
-    // Work inside the harness (adapter run) is not protocol overhead.
-    overhead.push(end - begin - (done.finished_s - done.started_s) * 1000);
-    if (done.finished_unix_s !== undefined) skew.push(closedUnixMs - done.finished_unix_s * 1000);
+const rows: string[][] = [];
+for (const runner of runners) {
+  const hello: number[] = [];
+  const overhead: number[] = [];
+  const skew: number[] = [];
+  for (let s = 0; s < SESSIONS; s++) {
+    const started = performance.now();
+    const afterKill = runner.afterKill?.(s);
+    const session = await HarnessSession.start(runner.argv(s), {
+      spawn: { env: runner.env },
+      ...(afterKill ? { afterKill } : {}),
+    });
+    hello.push(performance.now() - started);
+    await session.request(
+      {
+        type: "configure",
+        model: "m",
+        engine_options: { ttft_s: 0, token_s: 0 },
+        dtype: "bfloat16",
+        seed: 0,
+      },
+      "loaded",
+      10_000,
+    );
+    for (let w = 0; w < WINDOWS / SESSIONS; w++) {
+      const begin = performance.now();
+      await session.request({ type: "prepare", window_id: `w${w}`, workload }, "ready", 10_000);
+      const done = await session.request({ type: "go", window_id: `w${w}` }, "done", 10_000);
+      const closedUnixMs = performance.timeOrigin + performance.now();
+      const end = performance.now();
+      // Work inside the harness (adapter run) is not protocol overhead.
+      overhead.push(end - begin - (done.finished_s - done.started_s) * 1000);
+      if (done.finished_unix_s !== undefined) skew.push(closedUnixMs - done.finished_unix_s * 1000);
+    }
+    await session.stop();
   }
-  await session.stop();
+  rows.push([
+    runner.name,
+    `${median(hello).toFixed(1)} ms`,
+    `${median(overhead).toFixed(3)} ms`,
+    `${median(skew).toFixed(3)} ms`,
+    `${overhead.length}`,
+  ]);
 }
-console.log(`process runner, test engine; medians over ${SESSIONS} sessions and ${overhead.length} windows`);
-console.log("measure                          median     target");
-console.log(`start to hello                   ${median(hello).toFixed(1).padStart(7)} ms`);
-console.log(`per-window protocol overhead     ${median(overhead).toFixed(3).padStart(7)} ms  < 5 ms`);
-console.log(`window-edge skew (last token to  ${median(skew).toFixed(3).padStart(7)} ms  < 1 ms`);
-console.log(`  host's closing read)`);
+Deno.removeSync(launch.exchangeDir, { recursive: true });
+
+console.log(`\nSessions with the test engine; medians over ${SESSIONS} sessions per runner`);
+const header = ["runner", "start to hello", "window overhead (< 5 ms)", "edge skew (< 1 ms)", "windows"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
+console.log(line(header));
+console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+for (const row of rows) console.log(line(row));
