@@ -253,6 +253,8 @@ function sessionKey(config: ExperimentConfig): string {
     image: config.image,
     gpus: config.gpus,
     allow_network: config.allow_network,
+    python: config.python,
+    shm_size: config.shm_size,
     dtype: config.generation.dtype,
     options: config[config.engine],
   });

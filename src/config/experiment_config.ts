@@ -115,6 +115,12 @@ export const experimentSchema = z.strictObject({
   allow_network: z.boolean().default(false).describe(
     "let the engine reach the network, e.g. to download a model",
   ),
+  python: z.string().min(1).nullable().default(null)
+    .describe(
+      "Python that runs the harness under runner: process (a virtual environment's bin/python); null = python3",
+    ),
+  shm_size: z.string().regex(/^[1-9][0-9]*[kmg]?$/, "a size such as 512m or 8g").default("8g")
+    .describe("shared memory for container runners (PyTorch workers, NCCL)"),
   dataset: datasetSchema.describe("the workload: which prompts, how many, in what order"),
   generation: generationSchema.describe("what each request asks the engine to do"),
   transformers: transformersOptionsSchema.optional().describe(
@@ -129,4 +135,4 @@ export const experimentSchema = z.strictObject({
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 
 /** Fields that say where and how an experiment runs, not what it measures; left out of the measurement hash. */
-export const ENVIRONMENT_FIELDS = ["runner", "image", "gpus", "allow_network"] as const;
+export const ENVIRONMENT_FIELDS = ["runner", "image", "gpus", "allow_network", "python", "shm_size"] as const;
