@@ -49,6 +49,10 @@ class Channel:
 
 def load_adapter(engine, adapter_path):
     path = adapter_path or os.path.join(HERE, engine, "adapter.py")
+    # Adapters `import adapter_common` from this folder, wherever the adapter file itself is (and even when
+    # this module is imported rather than run as a script, which is what puts HERE on sys.path).
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
     spec = importlib.util.spec_from_file_location("llem_adapter_" + engine, path)
     if spec is None or spec.loader is None:
         raise ImportError("no adapter at " + path)

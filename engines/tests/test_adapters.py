@@ -17,17 +17,14 @@ import types
 import unittest
 from unittest import mock
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ENGINES = os.path.dirname(HERE)
-HARNESS = os.path.join(ENGINES, "harness.py")
-sys.path.insert(0, HERE)
-sys.path.insert(0, ENGINES)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from support import ENGINES, HARNESS, REQUEST_FIELDS, workload  # noqa: E402
+import adapter_common  # noqa: E402  (engines/ is on sys.path by support, as the harness puts it there)
 import harness  # noqa: E402
 from test_harness import check_harness_message  # noqa: E402
 
 ENGINE_IDS = ("transformers", "vllm", "tensorrt")
 ENGINE_LIBRARIES = ("torch", "transformers", "vllm", "tensorrt_llm")
-REQUEST_FIELDS = {"index", "input_tokens", "output_tokens", "start_s", "first_token_s", "end_s"}
 
 PAD, BOS, EOS = 0, 1, 2
 FIRST_NEW = 10  # fake models generate ids FIRST_NEW, FIRST_NEW + 1, ...
@@ -40,20 +37,6 @@ def load_adapter_module(engine):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def workload(**overrides):
-    base = {
-        "synthetic": {"n_prompts": 4, "input_len_tokens": 7, "seed": 1},
-        "batch_size": 2,
-        "max_new_tokens": 5,
-        "max_input_tokens": None,
-        "ignore_eos": False,
-        "decoding": {"temperature": 0, "top_p": 1, "top_k": 0, "repetition_penalty": 1, "seed": 42},
-        "latency_profiling": False,
-    }
-    base.update(overrides)
-    return base
 
 
 # --- fakes shared by the engines ---
@@ -509,41 +492,49 @@ class EveryAdapterTest(unittest.TestCase):
                 self.assertEqual(load_adapter_module(engine).create_adapter().engine_version(), "9.8.7")
         self.assertEqual(asked, ["transformers", "vllm", "tensorrt_llm"])
 
+
+# --- what the adapters share (adapter_common.py) ---
+
+class AdapterCommonTest(unittest.TestCase):
     def test_synthetic_prompts_have_the_exact_length_and_follow_the_seed(self):
-        for engine in ENGINE_IDS:
-            module = load_adapter_module(engine)
-            tokenizer = FakeTokenizer()
-            prompts = module.synthetic_prompt_ids(tokenizer, 5, 9, seed=3)
-            self.assertEqual([len(p) for p in prompts], [9] * 5, engine)
-            for prompt in prompts:
-                self.assertEqual(prompt[0], BOS)  # the tokenizer's own prefix, counted in the length
-                self.assertTrue(all(token not in (PAD, BOS, EOS) for token in prompt[1:]))
-                self.assertTrue(all(0 <= token < tokenizer.vocab_size for token in prompt))
-            self.assertEqual(module.synthetic_prompt_ids(tokenizer, 5, 9, seed=3), prompts, engine)
-            self.assertNotEqual(module.synthetic_prompt_ids(tokenizer, 5, 9, seed=4), prompts, engine)
-            self.assertEqual(len(set(map(tuple, prompts))), 5, "prompts of one window differ")
-            # Prompt i does not depend on how many prompts there are.
-            self.assertEqual(module.synthetic_prompt_ids(tokenizer, 2, 9, seed=3), prompts[:2], engine)
+        synthetic_prompt_ids = adapter_common.synthetic_prompt_ids
+        tokenizer = FakeTokenizer()
+        prompts = synthetic_prompt_ids(tokenizer, 5, 9, seed=3)
+        self.assertEqual([len(p) for p in prompts], [9] * 5)
+        for prompt in prompts:
+            self.assertEqual(prompt[0], BOS)  # the tokenizer's own prefix, counted in the length
+            self.assertTrue(all(token not in (PAD, BOS, EOS) for token in prompt[1:]))
+            self.assertTrue(all(0 <= token < tokenizer.vocab_size for token in prompt))
+        self.assertEqual(synthetic_prompt_ids(tokenizer, 5, 9, seed=3), prompts)
+        self.assertNotEqual(synthetic_prompt_ids(tokenizer, 5, 9, seed=4), prompts)
+        self.assertEqual(len(set(map(tuple, prompts))), 5, "prompts of one window differ")
+        # Prompt i does not depend on how many prompts there are.
+        self.assertEqual(synthetic_prompt_ids(tokenizer, 2, 9, seed=3), prompts[:2])
 
     def test_synthetic_prompts_stay_exact_when_the_round_trip_loses_tokens(self):
         tokenizer = FakeTokenizer(vanishing=range(3, 30))  # most ids vanish when decoded alone
-        for engine in ENGINE_IDS:
-            module = load_adapter_module(engine)
-            prompts = module.synthetic_prompt_ids(tokenizer, 4, 12, seed=0)
-            self.assertEqual([len(p) for p in prompts], [12] * 4, engine)
-            self.assertEqual(module.synthetic_prompt_ids(tokenizer, 4, 12, seed=0), prompts)
+        prompts = adapter_common.synthetic_prompt_ids(tokenizer, 4, 12, seed=0)
+        self.assertEqual([len(p) for p in prompts], [12] * 4)
+        self.assertEqual(adapter_common.synthetic_prompt_ids(tokenizer, 4, 12, seed=0), prompts)
 
     def test_a_one_token_prompt_is_just_the_prefix(self):
-        for engine in ENGINE_IDS:
-            self.assertEqual(load_adapter_module(engine).synthetic_prompt_ids(FakeTokenizer(), 2, 1, 0), [[BOS]] * 2)
+        self.assertEqual(adapter_common.synthetic_prompt_ids(FakeTokenizer(), 2, 1, 0), [[BOS]] * 2)
 
     def test_given_prompts_are_tokenized_and_truncated(self):
-        for engine in ENGINE_IDS:
-            module = load_adapter_module(engine)
-            work = workload(prompts=["w5 w6 w7 w8", "w9"], max_input_tokens=3)
-            self.assertEqual(module.workload_prompt_ids(FakeTokenizer(), work), [[BOS, 5, 6], [BOS, 9]])
-            work = workload(max_input_tokens=4)
-            self.assertEqual([len(p) for p in module.workload_prompt_ids(FakeTokenizer(), work)], [4] * 4)
+        work = workload(prompts=["w5 w6 w7 w8", "w9"], max_input_tokens=3)
+        self.assertEqual(adapter_common.workload_prompt_ids(FakeTokenizer(), work), [[BOS, 5, 6], [BOS, 9]])
+        work = workload(max_input_tokens=4)
+        self.assertEqual([len(p) for p in adapter_common.workload_prompt_ids(FakeTokenizer(), work)], [4] * 4)
+
+    def test_on_window_clock(self):
+        convert = adapter_common.on_window_clock
+        offset = 1.7e9
+        self.assertEqual(convert(105.0, 100.0, 110.0, offset), 105.0)
+        self.assertAlmostEqual(convert(offset + 105.0, 100.0, 110.0, offset), 105.0)
+        self.assertEqual(convert(110.01, 100.0, 110.0, offset), 110.0)  # jitter: clamped into the window
+        self.assertEqual(convert(datetime.timedelta(seconds=101), 100.0, 110.0, offset), 101.0)
+        for bad in (None, 0.0, -1.0, 50.0, True, float("nan"), "105"):
+            self.assertIsNone(convert(bad, 100.0, 110.0, offset), bad)
 
 
 # --- transformers ---
@@ -731,7 +722,7 @@ class TransformersAdapterTest(AdapterTest):
         self.adapter.run(prepared)
         self.assertEqual([len(row) for row in self.state.generate_calls[0]["input_ids"]], [6, 6, 6])
         self.assertEqual(self.state.generate_calls[0]["input_ids"],
-                         self.module.synthetic_prompt_ids(self.state.tokenizer, 3, 6, 2))
+                         adapter_common.synthetic_prompt_ids(self.state.tokenizer, 3, 6, 2))
 
 
 # --- vLLM ---
@@ -796,7 +787,7 @@ class VllmAdapterTest(AdapterTest):
         self.assertEqual(len(calls), 1)
         self.assertFalse(calls[0]["use_tqdm"])
         prompts = [p["prompt_token_ids"] for p in calls[0]["prompts"]]
-        self.assertEqual(prompts, self.module.synthetic_prompt_ids(self.state.tokenizer, 4, 7, 1))
+        self.assertEqual(prompts, adapter_common.synthetic_prompt_ids(self.state.tokenizer, 4, 7, 1))
         self.assertEqual([r["input_tokens"] for r in records], [7] * 4)
         self.assertEqual([r["output_tokens"] for r in records], [3, 4, 5, 5])  # 2 + i tokens and EOS, capped at 5
         self.assertEqual(capture, "per_batch")
@@ -831,16 +822,6 @@ class VllmAdapterTest(AdapterTest):
             _, capture, records = self.window(workload(latency_profiling=True))
         self.assertEqual(capture, "per_batch")
         self.assertTrue(all(r["first_token_s"] is None for r in records))
-
-    def test_on_window_clock(self):
-        convert = self.module.on_window_clock
-        offset = 1.7e9
-        self.assertEqual(convert(105.0, 100.0, 110.0, offset), 105.0)
-        self.assertAlmostEqual(convert(offset + 105.0, 100.0, 110.0, offset), 105.0)
-        self.assertEqual(convert(110.01, 100.0, 110.0, offset), 110.0)  # jitter: clamped into the window
-        self.assertEqual(convert(datetime.timedelta(seconds=101), 100.0, 110.0, offset), 101.0)
-        for bad in (None, 0.0, -1.0, 50.0, True, float("nan"), "105"):
-            self.assertIsNone(convert(bad, 100.0, 110.0, offset), bad)
 
 
 # --- TensorRT-LLM ---
@@ -940,7 +921,7 @@ class TensorrtAdapterTest(AdapterTest):
         self.load()
         prepared, capture, records = self.window(workload())
         call = self.state.llms[0].generate_calls[0]
-        self.assertEqual(call["prompts"], self.module.synthetic_prompt_ids(self.state.tokenizer, 4, 7, 1))
+        self.assertEqual(call["prompts"], adapter_common.synthetic_prompt_ids(self.state.tokenizer, 4, 7, 1))
         self.assertFalse(call["use_tqdm"])
         self.assertEqual((prepared.n_requests, prepared.input_tokens), (4, 28))
         self.assertEqual([r["output_tokens"] for r in records], [3, 4, 5, 5])

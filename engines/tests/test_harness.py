@@ -8,24 +8,12 @@ import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ENGINES = os.path.dirname(HERE)
-REPO = os.path.dirname(ENGINES)
-HARNESS = os.path.join(ENGINES, "harness.py")
+from support import HARNESS, REPO, REQUEST_FIELDS, workload
+import harness  # after support, which puts engines/ on sys.path
+
 TEST_ENGINE = os.path.join(REPO, "tests", "test_engine", "adapter.py")
 TRANSCRIPTS = os.path.join(REPO, "tests", "transcripts")
-sys.path.insert(0, ENGINES)
-import harness  # noqa: E402
-
-WORKLOAD = {
-    "synthetic": {"n_prompts": 4, "input_len_tokens": 7, "seed": 1},
-    "batch_size": 2,
-    "max_new_tokens": 5,
-    "max_input_tokens": None,
-    "ignore_eos": True,
-    "decoding": {"temperature": 0, "top_p": 1, "top_k": 0, "repetition_penalty": 1, "seed": 42},
-    "latency_profiling": False,
-}
+WORKLOAD = workload(ignore_eos=True)
 
 # Required fields of each harness message, per engines/README.md.
 REQUIRED = {
@@ -39,7 +27,6 @@ REQUIRED = {
     "log": {"level", "message"},
     "error": {"error_type", "message", "traceback", "fatal", "in_reply_to"},
 }
-REQUEST_FIELDS = {"index", "input_tokens", "output_tokens", "start_s", "first_token_s", "end_s"}
 
 
 def check_harness_message(test, message):

@@ -11,123 +11,17 @@ bnb_4bit_quant_type go to loading; use_cache, cache_implementation, num_beams go
 passed to `from_pretrained` of the model as it is (and wins over the options above).
 """
 import importlib
-import importlib.metadata
-import math
-import random
-import sys
 import time
 
-PACKAGE = "transformers"
-# How many times a synthetic prompt is decoded and re-encoded while looking for token ids that the
-# tokenizer would itself produce for the prompt's text (see synthetic_prompt_ids).
-ROUND_TRIPS = 3
+from adapter_common import (Adapter, Prepared, config_sizes, dtype_name, given_options, import_engine_module, plain,
+                            request_record, split_options, workload_prompt_ids)
+
+ENGINE = "transformers"
 # Options that belong to `generate`, not to `from_pretrained`.
 GENERATE_OPTIONS = ("use_cache", "cache_implementation", "num_beams")
 # Keys of `extra` that the tokenizer needs too, so that it loads from the same place as the model.
 SHARED_LOAD_KEYS = ("trust_remote_code", "revision", "token", "cache_dir", "local_files_only")
 
-
-# --- helpers shared in spirit with the vllm and tensorrt adapters (each adapter is a standalone file) ---
-
-def package_version(*names):
-    """The installed version of the first of `names` that is installed, read from package metadata
-    (importing the engine itself would take seconds and may fail before `configure`)."""
-    for name in names:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return None
-
-
-def import_engine_module(name):
-    """Import an engine library, naming it in the error when this environment lacks it."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as error:
-        message = ("the %s engine needs the Python module %r, which this environment cannot import (%s)"
-                   % (PACKAGE, name, error))
-        kind = ModuleNotFoundError if isinstance(error, ModuleNotFoundError) else ImportError
-        raise kind(message, name=error.name, path=error.path) from error
-
-
-def plain(value):
-    """`value` as something json.dumps accepts (engine configs hold enums, dtypes and devices)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain(item) for item in value]
-    return str(value)
-
-
-def special_prefix(tokenizer):
-    """The token ids the tokenizer puts before any text (a BOS token, or nothing)."""
-    bare = list(tokenizer.encode("a", add_special_tokens=False))
-    full = list(tokenizer.encode("a", add_special_tokens=True))
-    if bare and full[len(full) - len(bare):] == bare:
-        return full[:len(full) - len(bare)]
-    return []
-
-
-def ordinary_token_ids(tokenizer):
-    """Ids a synthetic prompt may use: the base vocabulary without special tokens."""
-    size = getattr(tokenizer, "vocab_size", None) or len(tokenizer)
-    special = set(getattr(tokenizer, "all_special_ids", None) or [])
-    for name in ("bos_token_id", "eos_token_id", "pad_token_id", "unk_token_id"):
-        token = getattr(tokenizer, name, None)
-        if isinstance(token, int):
-            special.add(token)
-    ids = [token for token in range(size) if token not in special]
-    if not ids:
-        raise ValueError("the tokenizer has no ordinary tokens to build synthetic prompts from")
-    return ids
-
-
-def synthetic_prompt_ids(tokenizer, n_prompts, length, seed):
-    """`n_prompts` prompts of exactly `length` token ids (special prefix included), drawn from the
-    model's own vocabulary with random.Random(seed).
-
-    The ids are what the engine is given, so the length is exact whatever the tokenizer does. Random ids
-    are not always what the tokenizer would make of their own text (pieces merge or split), so each prompt
-    is decoded and re-encoded a few times, adopting the tokenizer's segmentation and topping it up to
-    length, to look like a real tokenized text. Prompt i depends only on the seed and prompts before it.
-    """
-    rng = random.Random(seed)
-    candidates = ordinary_token_ids(tokenizer)
-    prefix = special_prefix(tokenizer)[:length]
-    body_length = length - len(prefix)
-    prompts = []
-    for _ in range(n_prompts):
-        body = rng.choices(candidates, k=body_length)
-        for _ in range(ROUND_TRIPS):
-            again = list(tokenizer.encode(tokenizer.decode(body), add_special_tokens=False))
-            if again == body:
-                break
-            shortfall = max(0, body_length - len(again))
-            body = (again + rng.choices(candidates, k=shortfall))[:body_length]
-        prompts.append(prefix + body)
-    return prompts
-
-
-def workload_prompt_ids(tokenizer, workload):
-    """The token ids of each prompt of a workload, truncated to max_input_tokens."""
-    if workload.get("prompts") is not None:
-        prompts = [list(tokenizer.encode(text, add_special_tokens=True)) for text in workload["prompts"]]
-    else:
-        synthetic = workload["synthetic"]
-        prompts = synthetic_prompt_ids(tokenizer, int(synthetic["n_prompts"]),
-                                       int(synthetic["input_len_tokens"]), int(synthetic.get("seed", 0)))
-    limit = workload.get("max_input_tokens")
-    if limit:
-        prompts = [ids[:int(limit)] for ids in prompts]
-    return prompts
-
-
-# --- transformers specifics ---
 
 def count_output_tokens(generated, eos_ids, pad_id, ignore_eos):
     """Tokens the model generated for one row of a batch: `generated` is the row after the prompt.
@@ -191,44 +85,23 @@ class Batch:
         self.width = width
 
 
-class Prepared:
-    def __init__(self, prompts, batches, generate_kwargs, streaming, workload):
-        self.prompts = prompts
-        self.batches = batches
-        self.generate_kwargs = generate_kwargs
-        self.streaming = streaming
-        self.workload = workload
-        self.n_requests = len(prompts)
-        self.input_tokens = sum(len(ids) for ids in prompts)
+class TransformersAdapter(Adapter):
+    PACKAGES = ("transformers",)
 
-
-class TransformersAdapter:
     def __init__(self):
+        super().__init__()
         self.torch = None
         self.model = None
         self.tokenizer = None
         self.generate_options = {}
         self.cuda = False
-        self.channel = None
         self.step_clock_class = None
 
-    def attach_channel(self, channel):
-        self.channel = channel
-
-    def warn(self, message):
-        sys.stderr.write("llem adapter warning: %s\n" % message)
-        if self.channel is not None:
-            self.channel.send({"type": "log", "level": "warning", "message": message})
-
-    def engine_version(self):
-        return package_version(PACKAGE)
-
     def load(self, model, engine_options, dtype, seed):
-        torch = import_engine_module("torch")
-        transformers = import_engine_module("transformers")
+        torch = import_engine_module(ENGINE, "torch")
+        transformers = import_engine_module(ENGINE, "transformers")
         self.torch = torch
-        options = dict(engine_options or {})
-        extra = dict(options.pop("extra", None) or {})
+        options, extra = split_options(engine_options)
         self.cuda = bool(torch.cuda.is_available())
         torch.manual_seed(seed)
         if self.cuda:
@@ -267,7 +140,7 @@ class TransformersAdapter:
             # Compile forward, not the module: generate() lives on the module and calls self.forward.
             loaded.forward = torch.compile(loaded.forward, **compile_kwargs)
         self.model = loaded
-        self.generate_options = {name: options[name] for name in GENERATE_OPTIONS if options.get(name) is not None}
+        self.generate_options = given_options(options, GENERATE_OPTIONS)
         self.step_clock_class = make_step_clock_class(self.base_streamer(transformers))
 
         return {
@@ -303,27 +176,12 @@ class TransformersAdapter:
             return getattr(transformers, "BaseStreamer", object)
 
     def model_info(self):
-        config = self.model.config
-
-        def first(*names):
-            for name in names:
-                value = getattr(config, name, None)
-                if isinstance(value, int):
-                    return value
-            return None
-
         parameters = sum(parameter.numel() for parameter in self.model.parameters())
         return {
             "parameters": int(parameters),
-            "layers": first("num_hidden_layers", "n_layer", "num_layers"),
-            "hidden_size": first("hidden_size", "n_embd", "d_model"),
-            "vocab_size": first("vocab_size"),
-            "dtype": self.dtype_name(getattr(self.model, "dtype", None)),
+            **config_sizes(self.model.config),
+            "dtype": dtype_name(getattr(self.model, "dtype", None)),
         }
-
-    @staticmethod
-    def dtype_name(dtype):
-        return None if dtype is None else str(dtype).replace("torch.", "")
 
     def memory_bytes(self):
         if not self.cuda:
@@ -340,7 +198,7 @@ class TransformersAdapter:
         elif getattr(model, "is_loaded_in_8bit", False):
             quantization = "bitsandbytes_8bit"
         return plain({
-            "dtype": self.dtype_name(getattr(model, "dtype", None)),
+            "dtype": dtype_name(getattr(model, "dtype", None)),
             "attn_implementation": getattr(config, "_attn_implementation", None),
             "device": getattr(model, "device", None),
             "device_map": getattr(model, "hf_device_map", None),
@@ -402,7 +260,7 @@ class TransformersAdapter:
             self.warn("latency_profiling needs num_beams 1 with transformers (generate cannot stream beams); "
                       "this window reports per-batch times only")
             streaming = False
-        return Prepared(prompts, batches, kwargs, streaming, workload)
+        return Prepared(prompts, workload, batches=batches, generate_kwargs=kwargs, streaming=streaming)
 
     def synchronize(self):
         if self.cuda:
@@ -429,14 +287,7 @@ class TransformersAdapter:
             rows = getattr(output, "sequences", output).tolist()
             for row, index in zip(rows, batch.indices):
                 n_out = count_output_tokens(row[batch.width:], eos_ids, pad_id, ignore_eos)
-                record = {
-                    "index": index,
-                    "input_tokens": len(prepared.prompts[index]),
-                    "output_tokens": n_out,
-                    "start_s": start,
-                    "first_token_s": None,
-                    "end_s": end,
-                }
+                record = request_record(prepared, index, n_out, start, None, end)
                 if clock is not None:
                     times = clock.times[:n_out]
                     if len(times) == n_out:
