@@ -36,7 +36,15 @@ def import_engine_module(engine, name):
     """Import an engine library, naming it (and the `engine` that needs it) in the error when this
     environment lacks it."""
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
+        spec = getattr(module, "__spec__", None)
+        if spec is not None and spec.origin in (None, "namespace") and spec.submodule_search_locations:
+            # The harness's own folder is on sys.path and holds engines/vllm/ and engines/transformers/
+            # (adapter folders, no __init__.py): without the real library, Python would import that folder
+            # as an empty namespace package.
+            del sys.modules[name]
+            raise ModuleNotFoundError("No module named %r" % name, name=name)
+        return module
     except ImportError as error:
         message = ("the %s engine needs the Python module %r, which this environment cannot import (%s)"
                    % (engine, name, error))

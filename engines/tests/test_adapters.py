@@ -987,11 +987,17 @@ class AdaptersInTheHarnessTest(unittest.TestCase):
 
 # --- the real harness, without the engines installed ---
 
+def installed(name):
+    """The real library, not an adapter folder of the same name that sys.path happens to reach."""
+    spec = importlib.util.find_spec(name)
+    return spec is not None and spec.origin not in (None, "namespace")
+
+
 class HarnessWithoutEnginesTest(unittest.TestCase):
     def test_hello_then_a_fatal_error_naming_the_missing_module(self):
         expected = {"transformers": ("torch", "transformers"), "vllm": ("vllm",), "tensorrt": ("tensorrt_llm",)}
         for engine, modules in expected.items():
-            if any(importlib.util.find_spec(name) is not None for name in modules):
+            if any(installed(name) for name in modules):
                 continue  # this machine has the engine; the point is its absence
             with self.subTest(engine=engine):
                 configure = {"type": "configure", "model": "org/model", "engine_options": {}, "dtype": "bfloat16",

@@ -1,31 +1,13 @@
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import type { TaggedSample } from "../gpu/sampler_protocol.ts";
 import { gpuEnvironment, selectGpus } from "../gpu/select_gpus.ts";
-import { baselineStillValid, idlePower } from "../measure/idle_power.ts";
-import {
-  baselineAgeSeconds,
-  baselineCacheDir,
-  type CachedBaseline,
-  readCachedBaseline,
-  writeCachedBaseline,
-} from "../study/baseline_cache.ts";
+import { baselineCacheDir } from "../study/baseline_cache.ts";
+import { resolveBaselines } from "../study/resolve_baselines.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
 import { NotReadyError } from "./not_ready_error.ts";
 import { GPUS_OPTION, NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
-
-/** One GPU's baseline outcome. */
-interface BaselineRow {
-  uuid: string;
-  name: string;
-  status: "measured" | "cached";
-  powerWatts: number | null;
-  method: string | null;
-  ageSeconds: number;
-  spotCheckWatts: number | null;
-  warnings: string[];
-}
 
 /** `llem baseline`: measure (or show, after a spot check) each GPU's idle power, cached per UUID. */
 export const baselineCommand: Command = {
@@ -91,64 +73,25 @@ export const baselineCommand: Command = {
     }
     const libraryPath = system.libraryPath;
     const cacheDir = baselineCacheDir(io.env);
-    const names = new Map(system.gpus.map((g) => [g.info.uuid, g.info.name]));
-    const rows: BaselineRow[] = [];
-    const toMeasure: string[] = [];
-    const cached = new Map<string, CachedBaseline>();
-    for (const uuid of uuids) {
-      const entry = args.values.force ? null : readCachedBaseline(cacheDir, uuid);
-      if (entry && baselineAgeSeconds(entry, Date.now()) <= ttl) cached.set(uuid, entry);
-      else toMeasure.push(uuid);
-    }
-    if (cached.size > 0) {
-      io.err(`spot-checking ${cached.size} cached baseline(s) for ${spotCheck} s\n`);
-      const spot = await measureIdle(libraryPath, [...cached.keys()], spotCheck);
-      for (const [uuid, entry] of cached) {
-        const check = idlePower(spot.get(uuid) ?? []);
-        if (check.powerWatts !== null && baselineStillValid(entry.powerWatts, check.powerWatts, drift)) {
-          rows.push({
-            uuid,
-            name: entry.gpuName,
-            status: "cached",
-            powerWatts: entry.powerWatts,
-            method: entry.method,
-            ageSeconds: baselineAgeSeconds(entry, Date.now()),
-            spotCheckWatts: check.powerWatts,
-            warnings: check.warnings,
-          });
-        } else toMeasure.push(uuid);
-      }
-    }
-    if (toMeasure.length > 0) {
-      io.err(`measuring idle power of ${toMeasure.length} GPU(s) for ${duration} s; keep them idle\n`);
-      const measured = await measureIdle(libraryPath, toMeasure, duration);
-      for (const uuid of toMeasure) {
-        const result = idlePower(measured.get(uuid) ?? []);
-        if (result.powerWatts !== null && result.method !== null) {
-          writeCachedBaseline(cacheDir, {
-            uuid,
-            gpuName: names.get(uuid) ?? "",
-            powerWatts: result.powerWatts,
-            method: result.method,
-            measuredAt: new Date().toISOString(),
-            durationSeconds: result.durationSeconds,
-            sampleCount: result.sampleCount,
-            driverVersion: system.driverVersion,
-          });
-        }
-        rows.push({
-          uuid,
-          name: names.get(uuid) ?? "",
-          status: "measured",
-          powerWatts: result.powerWatts,
-          method: result.method,
-          ageSeconds: 0,
-          spotCheckWatts: null,
-          warnings: result.warnings,
-        });
-      }
-    }
-    rows.sort((a, b) => uuids.indexOf(a.uuid) - uuids.indexOf(b.uuid));
+    const rows = await resolveBaselines(
+      uuids.map((uuid) => ({ uuid, name: system.gpus.find((g) => g.info.uuid === uuid)?.info.name ?? "" })),
+      {
+        cacheDir,
+        force: Boolean(args.values.force),
+        ttlSeconds: ttl,
+        driftFraction: drift,
+        durationSeconds: duration,
+        spotCheckSeconds: spotCheck,
+        driverVersion: system.driverVersion,
+        measure: (list, seconds) => measureIdle(libraryPath, list, seconds),
+        onMeasure: (kind, list, seconds) =>
+          io.err(
+            kind === "spot_check"
+              ? `spot-checking ${list.length} cached baseline(s) for ${seconds} s\n`
+              : `measuring idle power of ${list.length} GPU(s) for ${seconds} s; keep them idle\n`,
+          ),
+      },
+    );
     if (args.values.json) {
       io.out(JSON.stringify({ cache_dir: cacheDir, baselines: rows }, null, 2) + "\n");
     } else {
