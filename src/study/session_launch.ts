@@ -1,0 +1,128 @@
+import { isAbsolute, join, resolve } from "node:path";
+import type { ExperimentConfig } from "../config/experiment_config.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
+import {
+  apptainerArgv,
+  containerRemoveArgv,
+  containerUser,
+  dockerArgv,
+  type HarnessLaunch,
+  podmanArgv,
+  processArgv,
+} from "../runners/harness_argv.ts";
+
+/** A concrete runner (auto already resolved). */
+export type ConcreteRunner = "docker" | "podman" | "apptainer" | "process";
+
+/** Everything needed to start one session's harness. */
+export interface SessionLaunch {
+  argv: string[];
+  env: Record<string, string>;
+  /** Removes the container after a kill (container runners). */
+  afterKill: string[] | null;
+  /** Image (container runners) or Python (process), for the record. */
+  image: string | null;
+  python: string | null;
+  /** Host folders mounted read-only (the model, the Hugging Face cache). */
+  readOnlyMounts: string[];
+}
+
+/** Facts about the host that launching needs; passed in so this stays pure. */
+export interface LaunchHost {
+  uid: number;
+  gid: number;
+  /** Working directory, for relative model paths. */
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Does this path exist (a local model folder, the Hugging Face cache)? */
+  exists(path: string): boolean;
+}
+
+/** The Hugging Face cache folder on the host: $HF_HUB_CACHE, $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+export function huggingFaceCacheDir(env: Record<string, string | undefined>): string | null {
+  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
+  if (env.HF_HOME) return join(env.HF_HOME, "hub");
+  const home = env.HOME;
+  return home ? join(home, ".cache", "huggingface", "hub") : null;
+}
+
+/** A model given as a local folder (absolute, or relative to the working directory) that exists. */
+export function localModelPath(model: string, host: LaunchHost): string | null {
+  const path = resolve(host.cwd, model);
+  return host.exists(path) ? path : null;
+}
+
+/** A model that can only mean a local folder (not a Hugging Face id). */
+export function looksLikeLocalPath(model: string): boolean {
+  return isAbsolute(model) || model.startsWith("./") || model.startsWith("../");
+}
+
+/**
+ * How to start the harness for `config` under `runner`: mounts (the local model folder, else the Hugging
+ * Face cache, with HF_HUB_CACHE pointing at it inside), the engine's default image unless one is given,
+ * and the command that removes a killed session's container.
+ */
+export function sessionLaunch(
+  config: ExperimentConfig,
+  runner: ConcreteRunner,
+  options: {
+    sessionId: string;
+    gpuUuids: string[];
+    harnessDir: string;
+    exchangeDir: string;
+    secretsFile: string | null;
+    /** Replace the engine's adapter (the test engine). */
+    adapterPath: string | null;
+    host: LaunchHost;
+  },
+): SessionLaunch {
+  const { host } = options;
+  const localModel = localModelPath(config.model, host);
+  const cache = huggingFaceCacheDir(host.env);
+  const readOnlyMounts = localModel ? [localModel] : cache && host.exists(cache) ? [cache] : [];
+  const env: Record<string, string> = {};
+  if (!localModel && cache && host.exists(cache)) env.HF_HUB_CACHE = cache;
+  const launch: HarnessLaunch = {
+    engine: config.engine,
+    harnessDir: options.harnessDir,
+    ...(options.adapterPath ? { adapterPath: options.adapterPath } : {}),
+    gpuUuids: options.gpuUuids,
+    readOnlyMounts,
+    exchangeDir: options.exchangeDir,
+    allowNetwork: config.allow_network,
+    sessionId: options.sessionId,
+    env,
+    ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+  };
+  if (runner === "process") {
+    const python = config.python ?? "python3";
+    const started = processArgv(launch, python);
+    return { argv: started.argv, env: started.env, afterKill: null, image: null, python, readOnlyMounts };
+  }
+  const image = config.image ?? ENGINES[config.engine].defaultImage;
+  if (runner === "apptainer") {
+    return {
+      argv: apptainerArgv(launch, image),
+      env: {},
+      afterKill: null,
+      image,
+      python: "python3",
+      readOnlyMounts,
+    };
+  }
+  const containerName = `llem-${options.sessionId}`;
+  const container = {
+    image,
+    user: containerUser(host.uid, host.gid),
+    shmSize: config.shm_size,
+    containerName,
+  };
+  return {
+    argv: runner === "docker" ? dockerArgv(launch, container) : podmanArgv(launch, container),
+    env: {},
+    afterKill: containerRemoveArgv(runner, containerName),
+    image,
+    python: "python3",
+    readOnlyMounts,
+  };
+}

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { experimentSchema } from "../config/experiment_config.ts";
+import { huggingFaceCacheDir, type LaunchHost, sessionLaunch } from "./session_launch.ts";
+
+const host = (existing: string[]): LaunchHost => ({
+  uid: 1000,
+  gid: 1000,
+  cwd: "/work",
+  env: { HOME: "/home/u" },
+  exists: (path) => existing.includes(path),
+});
+const options = (h: LaunchHost) => ({
+  sessionId: "s1",
+  gpuUuids: ["GPU-a"],
+  harnessDir: "/opt/llem/engines",
+  exchangeDir: "/tmp/x",
+  secretsFile: null,
+  adapterPath: null,
+  host: h,
+});
+
+Deno.test("huggingFaceCacheDir() follows HF_HUB_CACHE, then HF_HOME, then the home folder", () => {
+  assert.equal(huggingFaceCacheDir({ HF_HUB_CACHE: "/c", HF_HOME: "/h" }), "/c");
+  assert.equal(huggingFaceCacheDir({ HF_HOME: "/h" }), "/h/hub");
+  assert.equal(huggingFaceCacheDir({ HOME: "/home/u" }), "/home/u/.cache/huggingface/hub");
+});
+
+Deno.test("sessionLaunch() mounts a local model folder read-only, or else the Hugging Face cache", () => {
+  const local = experimentSchema.parse({ model: "./models/tiny", runner: "docker" });
+  const launched = sessionLaunch(local, "docker", options(host(["/work/models/tiny"])));
+  assert.deepEqual(launched.readOnlyMounts, ["/work/models/tiny"]);
+  assert.ok(launched.argv.includes("/work/models/tiny:/work/models/tiny:ro"));
+  assert.equal(launched.image, "huggingface/transformers-pytorch-gpu:4.46.3");
+  assert.deepEqual(launched.afterKill, ["docker", "rm", "--force", "llem-s1"]);
+
+  const hub = experimentSchema.parse({ model: "org/model" });
+  const cached = sessionLaunch(hub, "docker", options(host(["/home/u/.cache/huggingface/hub"])));
+  assert.deepEqual(cached.readOnlyMounts, ["/home/u/.cache/huggingface/hub"]);
+  assert.ok(cached.argv.includes("HF_HUB_CACHE=/home/u/.cache/huggingface/hub"));
+});
+
+Deno.test("sessionLaunch() runs a process under the configured Python, with no container to remove", () => {
+  const config = experimentSchema.parse({
+    model: "org/model",
+    runner: "process",
+    python: "/venv/bin/python",
+  });
+  const launched = sessionLaunch(config, "process", options(host([])));
+  assert.equal(launched.argv[0], "/venv/bin/python");
+  assert.equal(launched.afterKill, null);
+  assert.equal(launched.env.CUDA_VISIBLE_DEVICES, "GPU-a");
+});
+
+Deno.test("sessionLaunch() uses the configured image and never root inside a container", () => {
+  const config = experimentSchema.parse({
+    model: "org/m",
+    engine: "vllm",
+    image: "my/vllm:1",
+    shm_size: "16g",
+  });
+  const launched = sessionLaunch(config, "podman", {
+    ...options(host([])),
+    host: { ...host([]), uid: 0, gid: 0 },
+  });
+  assert.equal(launched.image, "my/vllm:1");
+  assert.ok(launched.argv.includes("65534:65534"));
+  assert.ok(launched.argv.includes("16g"));
+});
