@@ -1,0 +1,46 @@
+import type { ThermalFloorRecord } from "../results/experiment_measurement.ts";
+
+/** The thermal floor settings of an experiment (measurement.thermal_floor). */
+export interface ThermalFloorSettings {
+  enabled: boolean;
+  min_seconds: number;
+  max_seconds: number;
+  margin_celsius: number;
+}
+
+/**
+ * Wait before a window until every GPU is within `margin` of its idle temperature: at least min_seconds,
+ * at most max_seconds, checking once a second. `readTemperatures` gives the hottest GPU's temperature
+ * (null if unreadable); `idleCelsius` is the reference (the coolest idle reading, null if unknown, when
+ * only the minimum wait applies). Aborting the signal ends the wait early.
+ */
+export async function waitForThermalFloor(
+  settings: ThermalFloorSettings,
+  idleCelsius: number | null,
+  readTemperature: () => number | null,
+  clock: { nowSeconds(): number; sleep(seconds: number, signal?: AbortSignal): Promise<void> },
+  signal?: AbortSignal,
+): Promise<ThermalFloorRecord | null> {
+  if (!settings.enabled) return null;
+  const started = clock.nowSeconds();
+  const startTemperature = readTemperature();
+  const target = idleCelsius === null ? null : idleCelsius + settings.margin_celsius;
+  let temperature = startTemperature;
+  for (;;) {
+    const waited = clock.nowSeconds() - started;
+    const cool = target === null || (temperature !== null && temperature <= target);
+    if ((cool && waited >= settings.min_seconds) || waited >= settings.max_seconds || signal?.aborted) {
+      return {
+        waitedSeconds: waited,
+        startTemperatureCelsius: startTemperature,
+        endTemperatureCelsius: temperature,
+        targetTemperatureCelsius: target,
+        reached: cool,
+      };
+    }
+    const remainingMin = settings.min_seconds - waited;
+    const step = Math.min(cool ? remainingMin : 1, settings.max_seconds - waited);
+    await clock.sleep(Math.max(step, 0.001), signal);
+    temperature = readTemperature();
+  }
+}
