@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { isAbsolute, relative, resolve } from "node:path";
+
+/** The study-level checkpoint and summary, at the top of a study directory. */
+export const MANIFEST_FILE = "manifest.json";
+/** One run's scientific record (schema 4.0). */
+export const RESULT_FILE = "result.json";
+/** One run's fully resolved experiment config. */
+export const EFFECTIVE_CONFIG_FILE = "effective_config.json";
+/** One run's GPU samples. */
+export const TIMESERIES_FILE = "timeseries.parquet";
+/** One run's per-request records. */
+export const REQUESTS_FILE = "requests.parquet";
+/** Study-wide files: equivalence groups, baseline cache snapshots, logs. */
+export const STUDY_ARTEFACTS_DIR = "_study-artefacts";
+/** Where partial or failed attempts of a run are moved, so a retry starts from an empty run directory. */
+export const FAILED_RUNS_DIR = "failed-runs";
+
+/** Longest name sanitizeName() returns, in characters. */
+export const MAX_NAME_LENGTH = 64;
+
+/**
+ * A name that is safe as one path segment: path separators become "--" (the Hugging Face cache's own
+ * convention, so "meta-llama/Llama-3.1-8B" becomes "meta-llama--Llama-3.1-8B" and the organisation is
+ * kept), accents are dropped, every other character outside [A-Za-z0-9._-] becomes "-", runs of dots collapse to one (never ".."),
+ * leading and trailing dots and dashes go (no hidden files, nothing that reads as an option). Never empty
+ * ("unnamed"); longer than MAX_NAME_LENGTH, it is cut and ends in 8 hex of the SHA-256 of the input, so
+ * two long names that share a prefix stay distinct.
+ */
+export function sanitizeName(name: string): string {
+  const cleaned = name
+    .normalize("NFKD").replace(/[\u0300-\u036f]/g, "") // "é" -> "e", not "-"
+    .replace(/[/\\]+/g, "--")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[.-]+|[.-]+$/g, "");
+  if (cleaned === "") return "unnamed";
+  if (cleaned.length <= MAX_NAME_LENGTH) return cleaned;
+  const digest = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  const head = cleaned.slice(0, MAX_NAME_LENGTH - digest.length - 1).replace(/[.-]+$/, "");
+  return `${head}-${digest}`;
+}
+
+/** `2026-05-07T14-32-08`: ISO 8601 in UTC to the second, with dashes where colons would be. */
+export function utcStamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replaceAll(":", "-");
+}
+
+/** A study's directory name: `<study>_<UTC YYYY-MM-DDTHH-MM-SS>` (seed 001), e.g. `my-study_2026-05-07T14-32-08`. */
+export function studyDirName(studyName: string, date: Date): string {
+  return `${sanitizeName(studyName)}_${utcStamp(date)}`;
+}
+
+/** Matches a name studyDirName() made; group 1 is the sanitised study name, group 2 the stamp. */
+export const STUDY_DIR_PATTERN = /^(.+)_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})$/;
+
+/** What names a run's directory. */
+export interface RunDirFields {
+  /** 1-based position in execution order. */
+  index: number;
+  /** 0-based cycle. */
+  cycle: number;
+  model: string;
+  engine: string;
+  /** measurement_config_hash (16 hex). */
+  hash: string;
+}
+
+/**
+ * A run's directory name: `NNN_c<cycle>_<model>-<engine>_<hash>` (seed 001), the index zero-padded to
+ * three digits (wider past 999), e.g. `001_c0_Qwen--Qwen2.5-0.5B-vllm_0123456789abcdef`.
+ */
+export function runDirName(fields: RunDirFields): string {
+  if (!Number.isSafeInteger(fields.index) || fields.index < 1) {
+    throw new RangeError(`Cannot name a run directory: index ${fields.index} is not a positive integer`);
+  }
+  if (!Number.isSafeInteger(fields.cycle) || fields.cycle < 0) {
+    throw new RangeError(`Cannot name a run directory: cycle ${fields.cycle} is not a non-negative integer`);
+  }
+  const index = String(fields.index).padStart(3, "0");
+  return `${index}_c${fields.cycle}_${sanitizeName(fields.model)}-${sanitizeName(fields.engine)}_${
+    sanitizeName(fields.hash)
+  }`;
+}
+
+/**
+ * `root` joined with `relativePath`, or an error when the result would lie outside `root` (a "..", an
+ * absolute path): the guard between names that come from configs and the file system. Lexical only:
+ * symbolic links inside `root` are not followed.
+ */
+export function resolveInside(root: string, relativePath: string): string {
+  const base = resolve(root);
+  const target = resolve(base, relativePath);
+  const fromBase = relative(base, target);
+  if (
+    relativePath.includes("\0") || fromBase === ".." || fromBase.startsWith("../") ||
+    fromBase.startsWith("..\\") || isAbsolute(fromBase)
+  ) {
+    throw new Error(`Cannot use path "${relativePath}": it resolves outside the output directory "${base}"`);
+  }
+  return target;
+}
