@@ -1,0 +1,357 @@
+import { z } from "zod";
+import type { PlannedRun } from "../config/build_plan.ts";
+import {
+  type Manifest,
+  MANIFEST_VERSION,
+  type ManifestRun,
+  manifestSchema,
+  type RunError,
+  type RunStatus,
+  type StudyStatus,
+  type StudySummary,
+} from "./manifest_schema.ts";
+import {
+  FAILED_RUNS_DIR,
+  MANIFEST_FILE,
+  resolveInside,
+  RESULT_FILE,
+  runDirName,
+  utcStamp,
+} from "./study_layout.ts";
+import { writeJsonAtomic } from "./write_atomic.ts";
+
+/** What the manifest needs of a planned run. */
+export type ManifestRunPlan = Pick<
+  PlannedRun,
+  "index" | "cycle" | "experiment" | "measurement_config_hash" | "engine" | "model"
+>;
+
+/** Identity of a new study. */
+export interface NewStudy {
+  studyName: string | null;
+  studyDesignHash: string | null;
+  configFile: string | null;
+  llemVersion: string | null;
+  runs: readonly ManifestRunPlan[];
+}
+
+/** Injected clock and process identity, for tests. */
+export interface ManifestStoreOptions {
+  /** Defaults to the system clock. */
+  now?: () => Date;
+  /** The running llem's pid; defaults to Deno.pid. */
+  pid?: number;
+  /** The running llem's host; defaults to Deno.hostname(). */
+  hostname?: string;
+}
+
+/** What a completed run contributes to the manifest. */
+export interface RunCompletion {
+  /** Raw GPU energy of the window, joules; null when it could not be measured. */
+  totalEnergyJoules: number | null;
+}
+
+/** What prepareResume() changed on disk and in the manifest. */
+export interface ResumePreparation {
+  /** Indices of runs made pending again. */
+  reset: number[];
+  /** Run directories moved to failed-runs/, relative to the study directory. */
+  movedAside: string[];
+}
+
+/** A manifest.json that cannot be read, parsed or validated; the message names the file. */
+export class ManifestError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ManifestError";
+  }
+}
+
+/** Read and validate `<studyDir>/manifest.json`, with an error naming the file and each problem. */
+export function readManifest(studyDir: string): Manifest {
+  const path = resolveInside(studyDir, MANIFEST_FILE);
+  let data: unknown;
+  try {
+    data = JSON.parse(Deno.readTextFileSync(path));
+  } catch (error) {
+    const what = error instanceof SyntaxError ? "is not valid JSON" : "cannot be read";
+    throw new ManifestError(`Manifest "${path}" ${what}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new ManifestError(
+      `Manifest "${path}" is not a valid llem manifest:\n${z.prettifyError(parsed.error)}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Move a run's directory to `failed-runs/<dir>-<UTC stamp>` (with `-2`, `-3`... when that exists), so a
+ * retry starts from an empty directory and nothing of the failed attempt is lost: its logs stay for
+ * diagnosis, and loaders never read failed-runs/. Returns the new path relative to the study directory,
+ * or null when the run had no directory.
+ */
+export function moveRunAside(studyDir: string, dir: string, now: Date): string | null {
+  const source = resolveInside(studyDir, dir);
+  try {
+    Deno.lstatSync(source);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  Deno.mkdirSync(resolveInside(studyDir, FAILED_RUNS_DIR), { recursive: true });
+  const stem = `${FAILED_RUNS_DIR}/${dir}-${utcStamp(now)}`;
+  for (let suffix = 1;; suffix++) {
+    const target = suffix === 1 ? stem : `${stem}-${suffix}`;
+    const destination = resolveInside(studyDir, target);
+    try {
+      Deno.lstatSync(destination);
+      continue;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    Deno.renameSync(source, destination);
+    return target;
+  }
+}
+
+/**
+ * The manifest of one study directory, owned by one llem process: every change recomputes the summary
+ * and rewrites manifest.json atomically, so the file is always complete, valid JSON.
+ */
+export class ManifestStore {
+  readonly studyDir: string;
+  readonly path: string;
+  #manifest: Manifest;
+  readonly #now: () => Date;
+  readonly #pid: number;
+  readonly #hostname: string;
+
+  private constructor(studyDir: string, manifest: Manifest, options: Required<ManifestStoreOptions>) {
+    this.studyDir = studyDir;
+    this.path = resolveInside(studyDir, MANIFEST_FILE);
+    this.#manifest = manifest;
+    this.#now = options.now;
+    this.#pid = options.pid;
+    this.#hostname = options.hostname;
+  }
+
+  /** Start a study: create its directory and a manifest with every planned run pending, status running. */
+  static create(studyDir: string, study: NewStudy, options: ManifestStoreOptions = {}): ManifestStore {
+    const resolved = withDefaults(options);
+    const now = resolved.now();
+    const state: Omit<Manifest, "summary"> = {
+      manifest_version: MANIFEST_VERSION,
+      llem_version: study.llemVersion,
+      study_name: study.studyName,
+      study_design_hash: study.studyDesignHash,
+      config_file: study.configFile,
+      status: "running",
+      start_time: now.toISOString(),
+      end_time: null,
+      resumes: [],
+      pid: resolved.pid,
+      hostname: resolved.hostname,
+      experiments: study.runs.map((run) => ({
+        index: run.index,
+        cycle: run.cycle,
+        experiment: run.experiment,
+        measurement_config_hash: run.measurement_config_hash,
+        engine: run.engine,
+        model: run.model,
+        dir: runDirName({
+          index: run.index,
+          cycle: run.cycle,
+          model: run.model,
+          engine: run.engine,
+          hash: run.measurement_config_hash,
+        }),
+        status: "pending",
+        started_at: null,
+        finished_at: null,
+        total_energy_j: null,
+        error: null,
+        attempts: 0,
+      })),
+      uncertainty: {},
+    };
+    const manifest: Manifest = { ...state, summary: summarise(state, [], now) };
+    const store = new ManifestStore(studyDir, manifest, resolved);
+    // Validate what is about to be written, so a bad plan fails here and not at the next resume.
+    const parsed = manifestSchema.safeParse(manifest);
+    if (!parsed.success) {
+      throw new ManifestError(`Cannot create "${store.path}":\n${z.prettifyError(parsed.error)}`);
+    }
+    Deno.mkdirSync(studyDir, { recursive: true });
+    store.#save();
+    return store;
+  }
+
+  /** Open an existing study's manifest (validated; see readManifest()) without changing it. */
+  static load(studyDir: string, options: ManifestStoreOptions = {}): ManifestStore {
+    return new ManifestStore(studyDir, readManifest(studyDir), withDefaults(options));
+  }
+
+  /** A copy of the current manifest. */
+  get manifest(): Manifest {
+    return structuredClone(this.#manifest);
+  }
+
+  /** A copy of one run's entry; throws when no run has that index. */
+  run(index: number): ManifestRun {
+    return structuredClone(this.#run(index));
+  }
+
+  /** Run `index` begins an attempt: running, started now, attempts + 1, previous error cleared. */
+  markRunning(index: number): void {
+    const run = this.#run(index);
+    run.status = "running";
+    run.started_at = this.#now().toISOString();
+    run.finished_at = null;
+    run.total_energy_j = null;
+    run.error = null;
+    run.attempts += 1;
+    this.#save();
+  }
+
+  /** Run `index` finished and its result files are written. */
+  markCompleted(index: number, completion: RunCompletion): void {
+    this.#finish(index, "completed", { total_energy_j: completion.totalEnergyJoules, error: null });
+  }
+
+  /** Run `index` failed. */
+  markFailed(index: number, error: RunError): void {
+    this.#finish(index, "failed", { error: { ...error } });
+  }
+
+  /** Run `index` will not run in this attempt of the study (circuit breaker, wall-clock limit), and why. */
+  markSkipped(index: number, reason: RunError): void {
+    this.#finish(index, "skipped", { error: { ...reason } });
+  }
+
+  /** Set the study's status; any status but running also sets end_time. */
+  markStudy(status: StudyStatus): void {
+    this.#manifest.status = status;
+    this.#manifest.end_time = status === "running" ? null : this.#now().toISOString();
+    this.#save();
+  }
+
+  /** Record a study-level warning (kept in summary.warnings, in order, without repeats). */
+  addWarning(message: string): void {
+    if (this.#manifest.summary.warnings.includes(message)) return;
+    this.#manifest.summary.warnings.push(message);
+    this.#save();
+  }
+
+  /** Replace the across-cycle statistics (computed by src/measure/cycle_statistics.ts). */
+  setUncertainty(uncertainty: Manifest["uncertainty"]): void {
+    this.#manifest.uncertainty = structuredClone(uncertainty);
+    this.#save();
+  }
+
+  /** `${measurement_config_hash}:${cycle}` of every completed run: what a resume must not run again. */
+  completedKeys(): Set<string> {
+    return new Set(
+      this.#manifest.experiments
+        .filter((run) => run.status === "completed")
+        .map((run) => `${run.measurement_config_hash}:${run.cycle}`),
+    );
+  }
+
+  /**
+   * Take the study over for a resume: every run that is not completed (running when llem was killed,
+   * failed, skipped), and every completed run whose result.json is missing, becomes pending, and its
+   * directory, if any, moves to failed-runs/ (moveRunAside()). The study is running again, under this
+   * process's pid and host, with the resume's time appended to `resumes`. Call it only after
+   * findResumableStudy() has found no live llem on the study.
+   */
+  prepareResume(): ResumePreparation {
+    const now = this.#now();
+    const preparation: ResumePreparation = { reset: [], movedAside: [] };
+    for (const run of this.#manifest.experiments) {
+      if (run.status === "pending") continue;
+      if (run.status === "completed" && this.#hasResult(run)) continue;
+      if (run.status === "completed") {
+        this.#manifest.summary.warnings.push(
+          `run ${run.dir} was marked completed but has no ${RESULT_FILE}; it runs again`,
+        );
+      }
+      const moved = moveRunAside(this.studyDir, run.dir, now);
+      if (moved !== null) preparation.movedAside.push(moved);
+      run.status = "pending";
+      run.started_at = null;
+      run.finished_at = null;
+      run.total_energy_j = null;
+      preparation.reset.push(run.index);
+    }
+    this.#manifest.status = "running";
+    this.#manifest.end_time = null;
+    this.#manifest.resumes.push(now.toISOString());
+    this.#manifest.pid = this.#pid;
+    this.#manifest.hostname = this.#hostname;
+    this.#save();
+    return preparation;
+  }
+
+  #finish(index: number, status: RunStatus, fields: Partial<ManifestRun>): void {
+    Object.assign(this.#run(index), fields, { status, finished_at: this.#now().toISOString() });
+    this.#save();
+  }
+
+  #hasResult(run: ManifestRun): boolean {
+    try {
+      return Deno.statSync(resolveInside(this.studyDir, `${run.dir}/${RESULT_FILE}`)).isFile;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  #run(index: number): ManifestRun {
+    const run = this.#manifest.experiments.find((candidate) => candidate.index === index);
+    if (!run) {
+      throw new RangeError(
+        `No run ${index} in "${this.path}": it has ${this.#manifest.experiments.length} run(s)`,
+      );
+    }
+    return run;
+  }
+
+  #save(): void {
+    this.#manifest.summary = summarise(this.#manifest, this.#manifest.summary.warnings, this.#now());
+    writeJsonAtomic(this.path, this.#manifest);
+  }
+}
+
+function summarise(manifest: Omit<Manifest, "summary">, warnings: string[], now: Date): StudySummary {
+  const runs = manifest.experiments;
+  const count = (status: ManifestRun["status"]) => runs.filter((run) => run.status === status).length;
+  const end = manifest.end_time === null ? now.getTime() : Date.parse(manifest.end_time);
+  return {
+    total_experiments: runs.length,
+    completed: count("completed"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+    pending: count("pending"),
+    total_wall_time_s: Math.max(0, (end - Date.parse(manifest.start_time)) / 1000),
+    total_energy_j: runs.reduce(
+      (sum, run) =>
+        run.status === "completed" && run.total_energy_j !== null ? sum + run.total_energy_j : sum,
+      0,
+    ),
+    unique_configurations: new Set(runs.map((run) => run.measurement_config_hash)).size,
+    warnings,
+  };
+}
+
+function withDefaults(options: ManifestStoreOptions): Required<ManifestStoreOptions> {
+  return {
+    now: options.now ?? (() => new Date()),
+    pid: options.pid ?? Deno.pid,
+    hostname: options.hostname ?? Deno.hostname(),
+  };
+}
