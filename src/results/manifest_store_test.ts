@@ -7,6 +7,7 @@ import {
   moveRunAside,
   readManifest,
 } from "./manifest_store.ts";
+import { inTempDir } from "../../tests/in_temp_dir.ts";
 
 const HASH_A = "0123456789abcdef";
 const HASH_B = "fedcba9876543210";
@@ -64,17 +65,6 @@ function createStore(dir: string, now = new ManualClock().now): ManifestStore {
     llemVersion: "0.1.0",
     runs: RUNS,
   }, { now, pid: 4242, hostname: "node1" });
-}
-
-function inTempDir(body: (dir: string) => void): () => void {
-  return () => {
-    const dir = Deno.makeTempDirSync();
-    try {
-      body(dir);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
 }
 
 const failure = {

@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
 import { temporaryPathFor, withAtomicFile, writeFileAtomic, writeJsonAtomic } from "./write_atomic.ts";
-
-function inTempDir(body: (dir: string) => void | Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = Deno.makeTempDirSync();
-    try {
-      await body(dir);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
+import { inTempDir } from "../../tests/in_temp_dir.ts";
 
 Deno.test(
   "writeFileAtomic() replaces a file's content, 0644 by default and another mode on request",
