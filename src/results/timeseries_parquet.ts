@@ -1,0 +1,68 @@
+import { DOUBLE, INTEGER, UBIGINT, VARCHAR } from "@duckdb/node-api";
+import type { TaggedSample } from "../gpu/sampler_protocol.ts";
+import { type ParquetColumn, writeParquetTable } from "./write_parquet_table.ts";
+
+/** What places samples in the experiment: its time origin, the GPUs' indices, the file's metadata. */
+export interface TimeseriesParquetOptions {
+  /** Unix seconds (sharedClockSeconds()) that become t = 0. */
+  experimentStartSeconds: number;
+  /** NVML index of every GPU sampled, by UUID. */
+  gpuIndexByUuid: ReadonlyMap<string, number>;
+  /** Parquet key-value metadata, e.g. experiment_id and measurement_config_hash. */
+  kvMetadata: Readonly<Record<string, string>>;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Write an experiment's GPU samples to timeseries.parquet, one row per sample and GPU, sorted by t then
+ * gpu_idx. The seed's columns come first (t, gpu_idx, power_w, temperature_c, memory_used_mib,
+ * sm_clock_mhz), then gpu_uuid, phase, energy_j (the cumulative counter), memory_clock_mhz,
+ * utilization_gpu_pct, utilization_memory_pct, clock_event_reasons (raw bits), power_source and
+ * error_count. A reading that failed stays null. The metadata also records experiment_start_unix_s, the
+ * absolute time of t = 0.
+ */
+export async function writeTimeseriesParquet(
+  path: string,
+  samples: readonly TaggedSample[],
+  options: TimeseriesParquetOptions,
+): Promise<void> {
+  const gpuIndices = samples.map((sample) => {
+    const index = options.gpuIndexByUuid.get(sample.uuid);
+    if (index === undefined) {
+      throw new Error(
+        `Cannot write "${path}": a sample is of GPU "${sample.uuid}", which is not among the experiment's GPUs ` +
+          `(${[...options.gpuIndexByUuid.keys()].map((uuid) => `"${uuid}"`).join(", ")})`,
+      );
+    }
+    return index;
+  });
+  const start = options.experimentStartSeconds;
+  const at = (row: number) => samples[row]!;
+  const columns: ParquetColumn[] = [
+    { name: "t", type: DOUBLE, value: (row) => at(row).timeSeconds - start },
+    { name: "gpu_idx", type: INTEGER, value: (row) => gpuIndices[row]! },
+    { name: "power_w", type: DOUBLE, value: (row) => at(row).powerWatts },
+    { name: "temperature_c", type: DOUBLE, value: (row) => at(row).temperatureCelsius },
+    { name: "memory_used_mib", type: DOUBLE, value: (row) => mebibytes(at(row).memoryUsedBytes) },
+    { name: "sm_clock_mhz", type: DOUBLE, value: (row) => at(row).smClockMhz },
+    { name: "gpu_uuid", type: VARCHAR, value: (row) => at(row).uuid },
+    { name: "phase", type: VARCHAR, value: (row) => at(row).phase },
+    { name: "energy_j", type: DOUBLE, value: (row) => at(row).energyJoules },
+    { name: "memory_clock_mhz", type: DOUBLE, value: (row) => at(row).memoryClockMhz },
+    { name: "utilization_gpu_pct", type: DOUBLE, value: (row) => at(row).utilizationGpuPercent },
+    { name: "utilization_memory_pct", type: DOUBLE, value: (row) => at(row).utilizationMemoryPercent },
+    { name: "clock_event_reasons", type: UBIGINT, value: (row) => at(row).clockEventReasons },
+    { name: "power_source", type: VARCHAR, value: (row) => at(row).powerSource },
+    { name: "error_count", type: INTEGER, value: (row) => at(row).errorCount },
+  ];
+  await writeParquetTable(path, columns, {
+    rowCount: samples.length,
+    orderBy: ["t", "gpu_idx"],
+    kvMetadata: { ...options.kvMetadata, experiment_start_unix_s: String(start) },
+  });
+}
+
+function mebibytes(bytes: number | null): number | null {
+  return bytes === null ? null : bytes / MIB;
+}
