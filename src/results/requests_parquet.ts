@@ -24,7 +24,8 @@ export async function writeRequestsParquet(
   options: RequestsParquetOptions,
 ): Promise<void> {
   const origin = options.windowStartHarnessSeconds;
-  const at = (row: number) => requests[row]!;
+  const sorted = requests.toSorted((a, b) => a.index - b.index);
+  const at = (row: number) => sorted[row]!;
   const columns: ParquetColumn[] = [
     { name: "request_index", type: INTEGER, value: (row) => at(row).index },
     { name: "input_tokens", type: INTEGER, value: (row) => at(row).input_tokens },
@@ -47,7 +48,6 @@ export async function writeRequestsParquet(
   ];
   await writeParquetTable(path, columns, {
     rowCount: requests.length,
-    orderBy: ["request_index"],
     kvMetadata: { ...options.kvMetadata, window_start_harness_s: String(origin) },
   });
 }

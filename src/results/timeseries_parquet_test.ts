@@ -147,6 +147,19 @@ Deno.test(
 );
 
 Deno.test(
+  "writeTimeseriesParquet() with no samples and no GPUs still writes the full schema",
+  inTempDir(async (dir) => {
+    const path = `${dir}/timeseries.parquet`;
+    await writeTimeseriesParquet(path, [], {
+      experimentStartSeconds: START,
+      gpuIndexByUuid: new Map(),
+      kvMetadata: KV,
+    });
+    assert.deepEqual((await readParquetMetadata(path)).columns, COLUMNS);
+  }),
+);
+
+Deno.test(
   "writeTimeseriesParquet() refuses a sample of a GPU it has no index for, and writes nothing",
   inTempDir(async (dir) => {
     const path = `${dir}/timeseries.parquet`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DOUBLE, INTEGER, VARCHAR } from "@duckdb/node-api";
+import { DOUBLE, ENUM, INTEGER, VARCHAR } from "@duckdb/node-api";
+import { parquetMetadata, parquetSchema } from "hyparquet";
 import { readParquetMetadata, readParquetRows } from "./read_parquet.ts";
 import { type ParquetColumn, writeParquetTable } from "./write_parquet_table.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
@@ -7,24 +8,24 @@ import { inTempDir } from "../../tests/in_temp_dir.ts";
 const KEYS = [3, 1, 2, 1];
 const COLUMNS: ParquetColumn[] = [
   { name: "key", type: INTEGER, value: (row) => KEYS[row]! },
-  { name: "tie", type: DOUBLE, value: (row) => (row === 3 ? 0.5 : 1.5) },
+  { name: "ratio", type: DOUBLE, value: (row) => (row === 3 ? null : row / 4) },
   { name: "label with space", type: VARCHAR, value: (row) => (row === 0 ? null : `it's row ${row}`) },
+  { name: "phase", type: ENUM(["warmup", "measure"]), value: (row) => (row === 1 ? null : "measure") },
 ];
 
 Deno.test(
-  "writeParquetTable() writes ordered rows, nulls and quoted names and metadata, ZSTD, atomically",
+  "writeParquetTable() writes rows in order with nulls, quoted names and metadata, ZSTD, atomically",
   inTempDir(async (dir) => {
     const path = `${dir}/t.parquet`;
     await writeParquetTable(path, COLUMNS, {
       rowCount: KEYS.length,
-      orderBy: ["key", "tie"],
       kvMetadata: { "experiment id": "it's 001", hash: "0123456789abcdef" },
     });
     assert.deepEqual(await readParquetRows(path), [
-      { key: 1, tie: 0.5, "label with space": "it's row 3" },
-      { key: 1, tie: 1.5, "label with space": "it's row 1" },
-      { key: 2, tie: 1.5, "label with space": "it's row 2" },
-      { key: 3, tie: 1.5, "label with space": null },
+      { key: 3, ratio: 0, "label with space": null, phase: "measure" },
+      { key: 1, ratio: 0.25, "label with space": "it's row 1", phase: null },
+      { key: 2, ratio: 0.5, "label with space": "it's row 2", phase: "measure" },
+      { key: 1, ratio: null, "label with space": "it's row 3", phase: "measure" },
     ]);
     const metadata = await readParquetMetadata(path);
     assert.deepEqual(metadata.kvMetadata, { "experiment id": "it's 001", hash: "0123456789abcdef" });
@@ -35,17 +36,26 @@ Deno.test(
 );
 
 Deno.test(
-  "writeParquetTable() spans many data chunks and keeps insertion order without orderBy",
+  "writeParquetTable() writes an ENUM column as a plain string column",
+  inTempDir(async (dir) => {
+    const path = `${dir}/t.parquet`;
+    await writeParquetTable(path, COLUMNS, { rowCount: 1, kvMetadata: {} });
+    const phase = parquetSchema(parquetMetadata(Deno.readFileSync(path).buffer)).children[3]!.element;
+    assert.deepEqual([phase.name, phase.type, phase.converted_type], ["phase", "BYTE_ARRAY", "UTF8"]);
+  }),
+);
+
+Deno.test(
+  "writeParquetTable() spans many data chunks, the last one short, and keeps every null where it was",
   inTempDir(async (dir) => {
     const path = `${dir}/t.parquet`;
     const rowCount = 2048 * 3 + 17;
-    await writeParquetTable(path, [{ name: "n", type: INTEGER, value: (row) => rowCount - row }], {
-      rowCount,
-      kvMetadata: {},
-    });
+    // Nulls in one chunk must not leak into the next: the chunk is reused.
+    const value = (row: number) => (row < 2048 && row % 2 === 0 ? null : rowCount - row);
+    await writeParquetTable(path, [{ name: "n", type: INTEGER, value }], { rowCount, kvMetadata: {} });
     const rows = await readParquetRows(path);
     assert.equal(rows.length, rowCount);
-    assert.ok(rows.every((row, index) => row.n === rowCount - index));
+    rows.forEach((row, index) => assert.equal(row.n, value(index), `row ${index}`));
     assert.deepEqual((await readParquetMetadata(path)).kvMetadata, {});
   }),
 );
@@ -54,11 +64,11 @@ Deno.test(
   "writeParquetTable() with zero rows writes a valid file with the schema",
   inTempDir(async (dir) => {
     const path = `${dir}/t.parquet`;
-    await writeParquetTable(path, COLUMNS, { rowCount: 0, orderBy: ["key"], kvMetadata: { hash: "x" } });
+    await writeParquetTable(path, COLUMNS, { rowCount: 0, kvMetadata: { hash: "x" } });
     const metadata = await readParquetMetadata(path);
     assert.deepEqual([metadata.numRows, metadata.columns, metadata.kvMetadata], [
       0,
-      ["key", "tie", "label with space"],
+      ["key", "ratio", "label with space", "phase"],
       { hash: "x" },
     ]);
     assert.deepEqual(await readParquetRows(path), []);
@@ -72,8 +82,8 @@ Deno.test(
     await writeParquetTable(path, COLUMNS, { rowCount: 1, kvMetadata: {} });
     const before = Deno.readFileSync(path);
     await assert.rejects(
-      writeParquetTable(path, COLUMNS, { rowCount: 1, orderBy: ["no_such_column"], kvMetadata: {} }),
-      /Cannot write ".*t\.parquet": .*no_such_column/,
+      writeParquetTable(path, [...COLUMNS, COLUMNS[0]!], { rowCount: 1, kvMetadata: {} }),
+      /Cannot write ".*t\.parquet": .*key/,
     );
     assert.deepEqual(Deno.readFileSync(path), before);
     assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["t.parquet"]);
