@@ -38,6 +38,8 @@ class TestEngine:
 
     def load(self, model, engine_options, dtype, seed):
         self.options = dict(engine_options)
+        # Settings may come flat (protocol tests) or under `extra` (an engine section of a study config).
+        self.options.update(self.options.pop("extra", None) or {})
         if self.options.get("fail") == "load":
             raise RuntimeError("the test engine was asked to fail while loading " + model)
         for name, digest in self.options.get("expect_env_sha256", {}).items():

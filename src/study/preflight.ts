@@ -1,0 +1,255 @@
+import { join } from "node:path";
+import type { StudyPlan } from "../config/build_plan.ts";
+import type { ExperimentConfig } from "../config/experiment_config.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
+import type { GpuSystem } from "../gpu/gpu.ts";
+import { gpuEnvironment, GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
+import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
+import { probeRuntimes, type RuntimeProbe } from "../runners/probe_runtimes.ts";
+import { resolveAutoRunner } from "../runners/resolve_runner.ts";
+import { runCommand } from "../runners/run_command.ts";
+import {
+  type ConcreteRunner,
+  huggingFaceCacheDir,
+  localModelPath,
+  looksLikeLocalPath,
+} from "./session_launch.ts";
+
+/** One thing that stops a study from starting, with how to fix it. */
+export interface PreflightProblem {
+  check: "nvml" | "gpus" | "runner" | "image" | "model" | "disk" | "busy_gpu" | "dataset";
+  message: string;
+  fix: string;
+}
+
+/** What preflight found: problems stop the study (exit 3); the runner choice per experiment is kept. */
+export interface PreflightReport {
+  problems: PreflightProblem[];
+  /** Facts worth printing (runner choices, free disk). */
+  notes: string[];
+  runners: Map<number, { runner: ConcreteRunner; reason: string | null }>;
+}
+
+/** Bytes a study needs at least: a margin plus a few megabytes per run (results and Parquet files). */
+export function requiredDiskBytes(runs: number): number {
+  return 100 * 2 ** 20 + runs * 5 * 2 ** 20;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Hugging Face hub cache folder of a model id ("org/name" -> models--org--name). */
+export function hubCacheEntry(cacheDir: string, model: string): string {
+  return join(cacheDir, `models--${model.replaceAll("/", "--")}`);
+}
+
+/**
+ * Everything checked before a study starts, all reported at once: NVML and the selected GPUs, the runner
+ * and its image (or Python), the model (a local folder, or the Hugging Face cache when offline), the
+ * datasets, free disk in the output directory, and other processes on the GPUs.
+ */
+export async function preflight(
+  plan: StudyPlan,
+  options: {
+    gpuSystem: GpuSystem | null;
+    nvmlFailure: PreflightProblem | null;
+    outputDir: string;
+    env: Record<string, string | undefined>;
+    cwd: string;
+    /** Pending runs (all of them for a new study). */
+    runs: number;
+    probe?: () => Promise<RuntimeProbe[]>;
+    /** Replace the engine adapter (the test engine): the engine library need not be installed. */
+    adapterPath: string | null;
+  },
+): Promise<PreflightReport> {
+  const problems: PreflightProblem[] = [];
+  const notes: string[] = [];
+  const runners = new Map<number, { runner: ConcreteRunner; reason: string | null }>();
+  const once = new Set<string>();
+  const add = (problem: PreflightProblem) => {
+    const key = `${problem.check}:${problem.message}`;
+    if (!once.has(key)) problems.push(problem), once.add(key);
+  };
+
+  if (options.nvmlFailure) add(options.nvmlFailure);
+  const system = options.gpuSystem;
+  const used = new Set<string>();
+  if (system) {
+    const infos = system.gpus.map((g) => g.info);
+    for (const experiment of plan.experiments) {
+      try {
+        for (const uuid of selectGpus(infos, experiment.config.gpus, gpuEnvironment(options.env))) {
+          used.add(uuid);
+        }
+      } catch (error) {
+        if (!(error instanceof GpuSelectionError)) throw error;
+        add({
+          check: "gpus",
+          message: error.message,
+          fix: error.hint ?? 'run "llem gpus", then set gpus: or --gpus',
+        });
+      }
+    }
+    for (const gpu of system.gpus.filter((g) => used.has(g.info.uuid))) {
+      const busy = gpu.runningProcesses();
+      if (busy.length) {
+        add({
+          check: "busy_gpu",
+          message: `GPU ${gpu.info.index} (${gpu.info.uuid}) is in use by process(es) ${
+            busy.map((p) => p.pid).join(", ")
+          }`,
+          fix: "energy would include their work: stop them, or choose other GPUs with --gpus",
+        });
+      }
+    }
+  }
+
+  let probes: RuntimeProbe[] | null = null;
+  const probe = async () => probes ??= await (options.probe ?? probeRuntimes)();
+  const checked = new Set<string>();
+  for (const experiment of plan.experiments) {
+    const config = experiment.config;
+    let choice: { runner: ConcreteRunner; reason: string | null };
+    if (config.runner === "auto") {
+      const resolved = resolveAutoRunner(await probe());
+      choice = { runner: resolved.runner, reason: resolved.reason };
+    } else choice = { runner: config.runner, reason: null };
+    runners.set(experiment.id, choice);
+    const key = JSON.stringify([choice.runner, config.image, config.engine, config.python]);
+    if (!checked.has(key)) {
+      checked.add(key);
+      for (const problem of await checkRunner(config, choice.runner, await probe(), options.adapterPath)) {
+        add(problem);
+      }
+    }
+    for (const problem of checkModel(config, options)) add(problem);
+    if (
+      config.dataset.source !== "synthetic" && config.dataset.path &&
+      !exists(join(options.cwd, config.dataset.path))
+    ) {
+      add({
+        check: "dataset",
+        message: `dataset file ${config.dataset.path} does not exist`,
+        fix: "set dataset.path to a local JSONL or Parquet file",
+      });
+    }
+  }
+  for (const [id, choice] of runners) {
+    if (choice.reason) notes.push(`experiment ${id}: runner auto chose ${choice.runner} (${choice.reason})`);
+  }
+
+  Deno.mkdirSync(options.outputDir, { recursive: true });
+  const free = await freeDiskBytes(options.outputDir);
+  const needed = requiredDiskBytes(options.runs);
+  if (free !== null && free < needed) {
+    add({
+      check: "disk",
+      message: `${options.outputDir} has ${(free / 2 ** 20).toFixed(0)} MiB free; the study needs about ${
+        (needed / 2 ** 20).toFixed(0)
+      } MiB`,
+      fix: "free some space, or choose another folder with --output",
+    });
+  } else if (free !== null) notes.push(`${(free / 2 ** 30).toFixed(1)} GiB free in ${options.outputDir}`);
+  return { problems, notes, runners };
+}
+
+async function checkRunner(
+  config: ExperimentConfig,
+  runner: ConcreteRunner,
+  probes: RuntimeProbe[],
+  adapterPath: string | null,
+): Promise<PreflightProblem[]> {
+  if (runner === "process") {
+    const python = config.python ?? "python3";
+    const module = adapterPath ? null : ENGINES[config.engine].pythonPackage;
+    const code = module
+      ? `import sys, importlib.util; sys.exit(importlib.util.find_spec(${JSON.stringify(module)}) is None)`
+      : "import sys";
+    const result = await runCommand([python, "-c", code], { timeoutMs: 30_000 });
+    if (result.startError) {
+      return [{
+        check: "runner",
+        message: `cannot start Python "${python}": ${result.startError}`,
+        fix: "set python: to a Python 3.9+ with the engine installed",
+      }];
+    }
+    if (result.code !== 0) {
+      return [{
+        check: "runner",
+        message: `Python "${python}" cannot import ${module} (the ${config.engine} engine)`,
+        fix:
+          `install it there, point python: at a virtual environment that has it, or use a container runner`,
+      }];
+    }
+    return [];
+  }
+  const image = config.image ?? ENGINES[config.engine].defaultImage;
+  if (runner === "apptainer") {
+    const found = probes.find((p) => p.runtime === "apptainer");
+    if (!found?.usable) {
+      return [{
+        check: "runner",
+        message: "Apptainer is not available",
+        fix: "install apptainer, or choose another runner",
+      }];
+    }
+    if (image.endsWith(".sif") && !exists(image)) {
+      return [{
+        check: "image",
+        message: `image ${image} does not exist`,
+        fix: "build it with apptainer build, or fix image:",
+      }];
+    }
+    return [];
+  }
+  const found = probes.find((p) => p.runtime === runner);
+  if (!found?.usable) {
+    return [{
+      check: "runner",
+      message: found?.detail ?? `${runner} is not available`,
+      fix: `start the ${runner} daemon, or choose another runner`,
+    }];
+  }
+  const inspected = await runCommand([runner, "image", "inspect", image], { timeoutMs: 30_000 });
+  if (inspected.code !== 0) {
+    return [{
+      check: "image",
+      message: `image ${image} is not present in ${runner}`,
+      fix: `${runner} pull ${image} (air-gapped: ${runner} load < image.tar), or set image:`,
+    }];
+  }
+  return [];
+}
+
+function checkModel(
+  config: ExperimentConfig,
+  options: { env: Record<string, string | undefined>; cwd: string },
+): PreflightProblem[] {
+  const host = { uid: 0, gid: 0, cwd: options.cwd, env: options.env, exists };
+  if (localModelPath(config.model, host)) return [];
+  if (looksLikeLocalPath(config.model)) {
+    return [{
+      check: "model",
+      message: `model folder ${config.model} does not exist`,
+      fix: "fix model: (a local folder or a Hugging Face id)",
+    }];
+  }
+  if (config.allow_network) return [];
+  const cache = huggingFaceCacheDir(options.env);
+  if (cache && exists(hubCacheEntry(cache, config.model))) return [];
+  return [{
+    check: "model",
+    message: `model ${config.model} is not in the Hugging Face cache (${
+      cache ?? "no cache folder"
+    }) and allow_network is false`,
+    fix:
+      "download it first (huggingface-cli download), point model: at a local folder, or set allow_network: true",
+  }];
+}

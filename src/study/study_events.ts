@@ -1,0 +1,68 @@
+import type { StudyStatus } from "../results/manifest_schema.ts";
+
+/** What a study is doing right now, for progress displays. */
+export type StudyPhase =
+  | "baseline"
+  | "starting"
+  | "loading"
+  | "loaded_idle"
+  | "warmup"
+  | "gap"
+  | "thermal_floor"
+  | "measuring"
+  | "writing";
+
+/** Everything the study runner reports; the CLI renders these (a live view, lines, or JSON lines). */
+export type StudyEvent =
+  | {
+    type: "study_started";
+    studyDir: string;
+    studyName: string;
+    totalRuns: number;
+    /** Runs already completed by an earlier attempt (resume). */
+    alreadyCompleted: number;
+    resumed: boolean;
+    gpus: string[];
+  }
+  | { type: "lock_wait"; uuid: string; holder: string }
+  | { type: "phase"; phase: StudyPhase; run: number | null; detail: string }
+  | {
+    type: "run_started";
+    run: number;
+    totalRuns: number;
+    dir: string;
+    cycle: number;
+    model: string;
+    engine: string;
+    session: number;
+  }
+  | {
+    type: "run_completed";
+    run: number;
+    dir: string;
+    energyJ: number | null;
+    outputTokens: number;
+    tokensPerSecond: number | null;
+    mjPerToken: number | null;
+    windowSeconds: number;
+    warnings: number;
+  }
+  | {
+    type: "run_failed";
+    run: number;
+    dir: string;
+    errorType: string;
+    message: string;
+    logFile: string | null;
+  }
+  | { type: "warning"; run: number | null; message: string }
+  | {
+    type: "study_finished";
+    status: StudyStatus;
+    studyDir: string;
+    completed: number;
+    failed: number;
+    pending: number;
+    totalEnergyJ: number;
+    wallSeconds: number;
+  };
