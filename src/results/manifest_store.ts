@@ -265,9 +265,9 @@ export class ManifestStore {
   /**
    * Take the study over for a resume: every run that is not completed (running when llem was killed,
    * failed, skipped), and every completed run whose result.json is missing, becomes pending, and its
-   * directory, if any, moves to failed-runs/ (moveRunAside()). The study is running again, under this
-   * process's pid and host, with the resume's time appended to `resumes`. Call it only after
-   * findResumableStudy() has found no live llem on the study.
+   * directory, if any, moves to failed-runs/ (moveRunAside(); a kept error's log_file follows it). The
+   * study is running again, under this process's pid and host, with the resume's time appended to
+   * `resumes`. Call it only after findResumableStudy() has found no live llem on the study.
    */
   prepareResume(): ResumePreparation {
     const now = this.#now();
@@ -281,7 +281,14 @@ export class ManifestStore {
         );
       }
       const moved = moveRunAside(this.studyDir, run.dir, now);
-      if (moved !== null) preparation.movedAside.push(moved);
+      if (moved !== null) {
+        preparation.movedAside.push(moved);
+        // The kept error's log moved with its run directory.
+        const log = run.error?.log_file;
+        if (run.error && log?.startsWith(`${run.dir}/`)) {
+          run.error.log_file = moved + log.slice(run.dir.length);
+        }
+      }
       run.status = "pending";
       run.started_at = null;
       run.finished_at = null;

@@ -231,8 +231,9 @@ Deno.test(
     Deno.writeTextFileSync(`${study}/${d2}/timeseries.parquet`, "partial");
     store.markCompleted(3, { totalEnergyJoules: 20 }); // marked completed, but its result.json is gone
     store.markRunning(4);
-    store.markFailed(4, failure);
     Deno.mkdirSync(`${study}/${d4}`);
+    Deno.writeTextFileSync(`${study}/${d4}/engine.log`, "Traceback");
+    store.markFailed(4, { ...failure, log_file: `${d4}/engine.log` });
     // llem is killed here: run 2 stays "running" in the manifest.
 
     const resumed = ManifestStore.load(study, {
@@ -260,7 +261,13 @@ Deno.test(
       "pending",
       "pending",
     ]);
-    assert.deepEqual(manifest.experiments[3]!.error, failure, "the last failure stays for the record");
+    const movedLog = `failed-runs/${d4}-2026-05-08T09-00-00/engine.log`;
+    assert.deepEqual(
+      manifest.experiments[3]!.error,
+      { ...failure, log_file: movedLog },
+      "the last failure stays",
+    );
+    assert.equal(Deno.readTextFileSync(`${study}/${movedLog}`), "Traceback");
     assert.equal(manifest.experiments[3]!.attempts, 1);
     assert.deepEqual([manifest.status, manifest.end_time, manifest.pid, manifest.hostname], [
       "running",

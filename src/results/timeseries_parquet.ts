@@ -7,7 +7,7 @@ import { type ParquetColumn, writeParquetTable } from "./write_parquet_table.ts"
 export interface TimeseriesParquetOptions {
   /** Unix seconds (sharedClockSeconds()) that become t = 0. */
   experimentStartSeconds: number;
-  /** NVML index of every GPU sampled, by UUID. */
+  /** The gpu_idx written for each GPU, by UUID: the seed's 0, 1, ... of a multi-GPU run. */
   gpuIndexByUuid: ReadonlyMap<string, number>;
   /** Parquet key-value metadata, e.g. experiment_id and measurement_config_hash. */
   kvMetadata: Readonly<Record<string, string>>;
