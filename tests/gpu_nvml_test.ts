@@ -251,6 +251,29 @@ Deno.test("the sampler keeps its interval and labels phases", async () => {
   });
 });
 
+Deno.test("flush() delivers every sample taken so far, without waiting for the worker's next batch", async () => {
+  await withScenario("gpu_count = 1\n", {}, async () => {
+    const uuids = withSystem(FULL, (system) => system.gpus.map((g) => g.info.uuid));
+    const sampler = await GpuSampler.start({ libraryPath: FULL, uuids, intervalMs: 10, phase: "idle" });
+    try {
+      sampler.drain();
+      sampler.setPhase("measure");
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const closed = performance.timeOrigin + performance.now();
+      await sampler.flush();
+      const measured = sampler.drain().filter((s) => s.phase === "measure");
+      // Batches go out every 200 ms; without the flush these 60 ms of samples would still be in the worker.
+      assert.ok(measured.length >= 3, `${measured.length} measure samples`);
+      assert.ok(
+        measured.at(-1)!.timeSeconds * 1000 >= closed - 15,
+        "the last sample is from the window's end",
+      );
+    } finally {
+      await sampler.stop();
+    }
+  });
+});
+
 Deno.test("the sampler stops cleanly and names the GPU that was lost mid-run", async () => {
   await withScenario(
     "gpu_count = 2\n",

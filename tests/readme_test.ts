@@ -45,7 +45,7 @@ Deno.test("README: the bad-input example matches the readme_errors golden case",
 
 Deno.test("README: the first commands are the two fresh-machine commands", () => {
   const [main, tests] = blockAfter("On a fresh machine with Node.js");
-  assert.match(main!, /^npm ci && npx deno task llem plan examples\/study\.yaml/);
+  assert.match(main!, /^npm ci && npx deno task llem run examples\/study\.yaml/);
   assert.match(tests!, /^npm ci && npx deno task check/);
   assert.match(Deno.readTextFileSync(`${repo}.ci/run`), /npx deno task check/);
 });

@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./plan_command.ts")).planCommand,
   },
   {
+    name: "run",
+    summary: "measure an experiment or study end to end: results, timeseries, manifest; resumable",
+    load: async () => (await import("./run_command.ts")).runCommand,
+  },
+  {
     name: "schema",
     summary: "print the JSON Schema of experiment or study configs, for editors and CI",
     load: async () => (await import("./schema_command.ts")).schemaCommand,

@@ -32,6 +32,7 @@ export class GpuSampler {
   #dropped = 0;
   #failure: { message: string; lostUuid: string | null } | null = null;
   #stopped: Promise<SamplerTiming>;
+  #flushWaiters: { id: number; resolve: () => void }[] = [];
   #resolveStopped!: (timing: SamplerTiming) => void;
   #rejectStopped!: (error: Error) => void;
 
@@ -90,6 +91,10 @@ export class GpuSampler {
         this.#buffer.splice(0, excess);
         this.#dropped += excess;
       }
+    } else if (message.type === "flushed") {
+      const ready = this.#flushWaiters.filter((w) => w.id <= message.id);
+      this.#flushWaiters = this.#flushWaiters.filter((w) => w.id > message.id);
+      for (const waiter of ready) waiter.resolve();
     } else if (message.type === "stopped") {
       this.#worker.terminate();
       this.#resolveStopped(message.timing);
@@ -103,6 +108,20 @@ export class GpuSampler {
   /** Label the samples taken from now on. */
   setPhase(phase: SamplePhase): void {
     Atomics.store(this.#control, CONTROL.phase, PHASES.indexOf(phase));
+  }
+
+  /**
+   * Wake the worker for one more round and wait until every sample taken so far has reached this side
+   * (the worker otherwise posts in batches): call it when a window closes, before drain(). Resolves at
+   * once when sampling has stopped or failed.
+   */
+  flush(): Promise<void> {
+    if (this.#failure) return Promise.resolve();
+    const id = Atomics.add(this.#control, CONTROL.flush, 1) + 1;
+    const flushed = new Promise<void>((resolve) => this.#flushWaiters.push({ id, resolve }));
+    Atomics.add(this.#control, CONTROL.wake, 1);
+    Atomics.notify(this.#control, CONTROL.wake);
+    return Promise.race([flushed, this.#stopped.then(() => {}, () => {})]);
   }
 
   /** Take the samples received so far, oldest first. */

@@ -11,7 +11,7 @@ export const PHASES: readonly SamplePhase[] = ["baseline", "warmup", "measure", 
  * Atomics.wait between rounds, which is precise to well under a millisecond and costs nothing while
  * waiting, so phase changes and stop requests reach it through shared memory, not messages.
  */
-export const CONTROL = { stop: 0, phase: 1, wake: 2, length: 3 } as const;
+export const CONTROL = { stop: 0, phase: 1, wake: 2, flush: 3, length: 4 } as const;
 
 /** Host to sampler worker: the one message; everything after goes through the control block. */
 export interface SamplerCommand {
@@ -47,6 +47,8 @@ export type SamplerEvent =
   | { type: "started"; uuids: string[] }
   | { type: "samples"; samples: TaggedSample[] }
   | { type: "stopped"; timing: SamplerTiming }
+  /** Every sample taken up to the flush request numbered `id` has been posted. */
+  | { type: "flushed"; id: number }
   | { type: "failed"; message: string; lostUuid: string | null };
 
 /** The clock shared by host and worker: milliseconds since the epoch with sub-millisecond resolution. */

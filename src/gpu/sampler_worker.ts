@@ -36,6 +36,7 @@ function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): Samp
   let lastMs = 0;
   let lastFlushMs = sharedClockSeconds() * 1000;
   let dueMs = lastFlushMs;
+  let flushedId = Atomics.load(control, CONTROL.flush);
   while (Atomics.load(control, CONTROL.stop) === 0) {
     const nowMs = sharedClockSeconds() * 1000;
     if (rounds > 0) deviations[(rounds - 1) % JITTER_WINDOW] = Math.abs(nowMs - lastMs - intervalMs);
@@ -54,10 +55,14 @@ function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): Samp
       if (pending.length > 0) post({ type: "samples", samples: pending });
       throw error;
     }
-    if (nowMs - lastFlushMs >= FLUSH_MS) {
+    // The host asks for a flush when a window closes, so that the window's samples are all there.
+    const flushId = Atomics.load(control, CONTROL.flush);
+    if (flushId !== flushedId || nowMs - lastFlushMs >= FLUSH_MS) {
       post({ type: "samples", samples: pending });
       pending = [];
       lastFlushMs = nowMs;
+      if (flushId !== flushedId) post({ type: "flushed", id: flushId });
+      flushedId = flushId;
     }
     // Absolute due times: a late round does not push every later one back. If we fell behind by
     // more than a round, skip ahead rather than firing a burst.

@@ -1,0 +1,295 @@
+import { resolve } from "node:path";
+import type { StudyPlan } from "../config/build_plan.ts";
+import { ORDERS } from "../config/execution_config.ts";
+import { RUNNER_IDS } from "../config/experiment_config.ts";
+import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
+import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
+import type { GpuSystem } from "../gpu/gpu.ts";
+import { nvmlLibraryPath, openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
+import { findResumableStudy } from "../results/find_resumable_study.ts";
+import { readManifest } from "../results/manifest_store.ts";
+import { preflight, type PreflightProblem } from "../study/preflight.ts";
+import { runStudy } from "../study/run_study.ts";
+import type { StudyEvent } from "../study/study_events.ts";
+import type { Command } from "./command.ts";
+import { NotReadyError } from "./not_ready_error.ts";
+import { NVML_LIBRARY_OPTION } from "./open_gpus.ts";
+import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
+import { readConfigFile } from "./read_config_file.ts";
+import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
+import { renderPlan } from "./render_plan.ts";
+import { UsageError } from "./usage_error.ts";
+import { gitCommit, LLEM_VERSION } from "./version_info.ts";
+
+const HARNESS_DIR = new URL("../../engines/", import.meta.url).pathname;
+
+/** `llem run CONFIG`: measure an experiment or a study, end to end, into a results directory. */
+export const runCommand: Command = {
+  name: "run",
+  usage:
+    "CONFIG [DIR --resume] [-o DIR] [--resume] [--dry-run] [--gpus L] [--runner R] [--cycles N] [--order O] [--json]",
+  description:
+    "Measure every run of a study (a single experiment is a study of one): preflight checks, idle baselines, " +
+    "one engine session per group of runs that load the model alike, a measurement window per run with the " +
+    "GPU energy counters read at its edges, and result.json, effective_config.json, timeseries.parquet and " +
+    "requests.parquet per run, with manifest.json rewritten after every change. Ctrl-C stops cleanly " +
+    "(exit 130); --resume finishes an interrupted study without repeating completed runs.",
+  positionals: ["CONFIG", "DIR?"],
+  options: [
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      value: "DIR",
+      description: "results folder (execution.output_dir, else results)",
+    },
+    {
+      name: "resume",
+      type: "boolean",
+      description:
+        "finish an unfinished study: the one at DIR (after CONFIG), else the newest of this config",
+    },
+    {
+      name: "dry-run",
+      type: "boolean",
+      description: "print the plan and the preflight checks; measure nothing",
+    },
+    { name: "gpus", type: "string", value: "LIST", description: "GPU indices or UUIDs for every experiment" },
+    {
+      name: "runner",
+      type: "string",
+      value: "R",
+      description: `runner for every experiment: ${RUNNER_IDS.join(", ")}`,
+    },
+    {
+      name: "cycles",
+      type: "string",
+      value: "N",
+      description: "repetitions of every experiment (execution.n_cycles)",
+    },
+    { name: "order", type: "string", value: "O", description: `run order: ${ORDERS.join(", ")}` },
+    { name: "no-wait", type: "boolean", description: "fail at once if another llem is measuring a GPU" },
+    {
+      name: "quiet",
+      short: "q",
+      type: "boolean",
+      description: "print only warnings, failures and the summary",
+    },
+    { name: "verbose", short: "v", type: "boolean", description: "print every phase" },
+    { name: "json", type: "boolean", description: "JSON lines of events on stdout" },
+    NVML_LIBRARY_OPTION,
+  ],
+  examples: [
+    ["llem run examples/study.yaml", "run the example study into results/"],
+    ["llem run study.yaml --dry-run", "check the machine and see the plan first"],
+    ["llem run study.yaml --resume", "finish the newest interrupted run of this study"],
+    ["llem run study.yaml results/study_2026-11-22T10-00-00 --resume", "finish that study directory"],
+    ["llem run study.yaml --gpus 1 --runner process --cycles 3", "override where and how often"],
+  ],
+  async run(args, io) {
+    const configPath = args.positionals[0]!;
+    const overrides: PlanOverrides = { experiment: {}, execution: {} };
+    if (args.values.gpus !== undefined) {
+      overrides.experiment!.gpus = parseGpuList(args.values.gpus as string)!;
+    }
+    if (args.values.runner !== undefined) {
+      const runner = args.values.runner as string;
+      if (!(RUNNER_IDS as readonly string[]).includes(runner)) {
+        throw new UsageError(`unknown runner "${runner}"`, `choose one of ${RUNNER_IDS.join(", ")}`);
+      }
+      overrides.experiment!.runner = runner;
+    }
+    if (args.values.cycles !== undefined) {
+      const cycles = parsePositiveNumber("--cycles", args.values.cycles, 1);
+      if (!Number.isInteger(cycles)) {
+        throw new UsageError(`--cycles must be a whole number, got ${cycles}`, "e.g. --cycles 3");
+      }
+      overrides.execution!.n_cycles = cycles;
+    }
+    if (args.values.order !== undefined) {
+      const order = args.values.order as string;
+      if (!(ORDERS as readonly string[]).includes(order)) {
+        throw new UsageError(`unknown order "${order}"`, `choose one of ${ORDERS.join(", ")}`);
+      }
+      overrides.execution!.order = order as (typeof ORDERS)[number];
+    }
+    const plan = planStudy(configPath, readConfigFile, overrides);
+    const outputDir = resolve(
+      io.cwd,
+      (args.values.output as string | undefined) ?? plan.execution.output_dir,
+    );
+    const json = args.values.json === true;
+    const say = (text: string) => (json ? io.err : io.out)(text);
+
+    // Resume: an explicit directory, or the newest unfinished study of this config.
+    let resumeDir: string | null = null;
+    const given = args.positionals[1];
+    if (given !== undefined && !args.values.resume) {
+      throw new UsageError(`unexpected argument "${given}"`, `to resume that study directory, add --resume`);
+    }
+    if (given !== undefined) resumeDir = resolve(io.cwd, given);
+    else if (args.values.resume) {
+      const found = findResumableStudy(outputDir, { studyName: plan.study_name });
+      if (!found) {
+        throw new UsageError(
+          `no unfinished study named ${plan.study_name} under ${outputDir}`,
+          "run without --resume to start it, or name the directory: llem run CONFIG DIR --resume",
+        );
+      }
+      if (found.kind !== "resumable") {
+        throw new NotReadyError(
+          `${found.dir} is being run by llem pid ${found.manifest.pid} on ${found.manifest.hostname}`,
+          "wait for it to finish, or stop it first",
+        );
+      }
+      resumeDir = found.dir;
+    }
+    if (resumeDir) {
+      const manifest = readManifest(resumeDir);
+      if (manifest.study_design_hash !== plan.study_design_hash) {
+        throw new UsageError(
+          `the study changed since ${resumeDir} was started: design hash ${manifest.study_design_hash} then, ` +
+            `${plan.study_design_hash} now (${describeDesignChange(plan, manifest.experiments)})`,
+          "resume with the config it was started with, or run the changed study afresh without --resume",
+        );
+      }
+    }
+
+    const adapterPath = io.env.LLEM_ADAPTER_OVERRIDE ?? null;
+    const libraryPath = nvmlLibraryPath(args.values["nvml-library"] as string | undefined, io.env);
+    let gpuSystem: GpuSystem | null = null;
+    let nvmlFailure: PreflightProblem | null = null;
+    try {
+      gpuSystem = openNvmlGpuSystem(libraryPath);
+    } catch (error) {
+      const failure = describeNvmlFailure(error, libraryPath);
+      if (!failure) throw error;
+      nvmlFailure = { check: "nvml", message: failure.message, fix: failure.fix };
+    }
+    try {
+      const pendingRuns = resumeDir
+        ? readManifest(resumeDir).experiments.filter((r) => r.status !== "completed").length
+        : plan.runs.length;
+      const report = await preflight(plan, {
+        gpuSystem,
+        nvmlFailure,
+        outputDir,
+        env: io.env,
+        cwd: io.cwd,
+        runs: pendingRuns,
+        adapterPath,
+      });
+      if (args.values["dry-run"]) {
+        say(renderPlan(plan, { all: false }));
+      }
+      if (!args.values.quiet || args.values["dry-run"]) {
+        for (const note of report.notes) say(`note: ${note}\n`);
+      }
+      if (report.problems.length) {
+        io.err(
+          report.problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
+            `preflight found ${report.problems.length} problem(s); nothing was run\n`,
+        );
+        return 3;
+      }
+      if (args.values["dry-run"]) {
+        say("preflight: ready\n");
+        return 0;
+      }
+
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+      for (const name of signals) Deno.addSignalListener(name, onSignal);
+      const display = progressDisplay(io, {
+        json,
+        quiet: args.values.quiet === true,
+        verbose: args.values.verbose === true,
+      });
+      try {
+        const outcome = await runStudy({
+          plan,
+          configPath: resolve(io.cwd, configPath),
+          outputDir,
+          resumeDir,
+          gpuSystem: gpuSystem!,
+          runnerFor: (config) => report.runners.get(plan.experiments.find((e) => e.config === config)!.id)!,
+          harnessDir: HARNESS_DIR,
+          adapterPath,
+          env: io.env,
+          noWait: args.values["no-wait"] === true,
+          signal: controller.signal,
+          onEvent: display.event,
+          llemVersion: LLEM_VERSION,
+          llemCommit: gitCommit(io.env),
+          host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: io.cwd },
+        });
+        display.close();
+        if (outcome.status === "interrupted") return 130;
+        if (outcome.status !== "completed" || outcome.manifest.summary.failed > 0) return 4;
+        return 0;
+      } finally {
+        display.close();
+        for (const name of signals) Deno.removeSignalListener(name, onSignal);
+      }
+    } finally {
+      gpuSystem?.close();
+    }
+  },
+};
+
+/** What differs between the plan now and the runs a study directory was started with. */
+function describeDesignChange(plan: StudyPlan, runs: { measurement_config_hash: string }[]): string {
+  const before = new Set(runs.map((r) => r.measurement_config_hash));
+  const now = new Set(plan.experiments.map((e) => e.measurement_config_hash));
+  const added = [...now].filter((h) => !before.has(h)).length;
+  const removed = [...before].filter((h) => !now.has(h)).length;
+  return added || removed
+    ? `${added} experiment(s) added or changed, ${removed} removed or changed`
+    : "the same experiments in a different order";
+}
+
+/** Events to the terminal (a live status line), to plain lines (logs), or to JSON lines. */
+function progressDisplay(
+  io: { out(text: string): void; err(text: string): void },
+  mode: { json: boolean; quiet: boolean; verbose: boolean },
+): { event(event: StudyEvent): void; close(): void } {
+  if (mode.json) {
+    return {
+      event: (event) => io.out(JSON.stringify({ time: new Date().toISOString(), ...event }) + "\n"),
+      close() {},
+    };
+  }
+  const state = newProgressState(Date.now());
+  const live = !mode.quiet && Deno.stdout.isTerminal();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let closed = false;
+  const width = () => {
+    try {
+      return Deno.consoleSize().columns;
+    } catch {
+      return 100;
+    }
+  };
+  const redraw = () => live && !closed && io.out(`\r\x1b[2K${statusLine(state, Date.now(), width())}`);
+  if (live) timer = setInterval(redraw, 1000);
+  return {
+    event(event) {
+      let lines = renderStudyEvent(state, event, Date.now());
+      if (mode.verbose && event.type === "phase" && lines.length === 0) lines = [`  ${state.phase}`];
+      if (mode.quiet) {
+        lines = event.type === "warning" || event.type === "run_failed" || event.type === "study_finished"
+          ? lines
+          : [];
+      }
+      if (lines.length) io.out((live ? "\r\x1b[2K" : "") + lines.join("\n") + "\n");
+      redraw();
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer !== null) clearInterval(timer);
+      if (live) io.out("\r\x1b[2K");
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * `llem run` end to end, as a user runs it (a separate llem process), against the NVML stand-in and the
+ * test engine through the process runner: records, Parquet files, the manifest, sessions, failures,
+ * signals and resume.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readParquetMetadata, readParquetRows } from "../src/results/read_parquet.ts";
+import { manifestSchema } from "../src/results/manifest_schema.ts";
+import { experimentResultSchema } from "../src/results/result_schema.ts";
+import { fakeNvmlLibrary } from "./fake_nvml_library.ts";
+import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
+
+const repo = new URL("../", import.meta.url).pathname;
+const POWER_W = 70;
+
+interface Study {
+  dir: string;
+  file: string;
+  env: Record<string, string>;
+}
+
+/** A study folder with a local "model", a scenario for the stand-in, a fresh baseline cache and a config. */
+function makeStudy(yaml: (model: string) => string, scenario = `gpu.0.power = const:${POWER_W}\n`): Study {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-run-test-" });
+  const model = join(dir, "tiny-model");
+  Deno.mkdirSync(model);
+  Deno.writeTextFileSync(join(model, "config.json"), "{}");
+  Deno.writeTextFileSync(join(dir, "scenario.ini"), scenario);
+  const file = join(dir, "study.yaml");
+  Deno.writeTextFileSync(file, yaml(model));
+  return {
+    dir,
+    file,
+    env: {
+      LLEM_NVML_LIBRARY: fakeNvmlLibrary("full"),
+      FAKE_NVML_SCENARIO: join(dir, "scenario.ini"),
+      LLEM_ADAPTER_OVERRIDE: `${repo}tests/test_engine/adapter.py`,
+      LLEM_CACHE_DIR: join(dir, "cache"),
+      LLEM_LOCK_DIR: join(dir, "locks"),
+      NO_COLOR: "1",
+    },
+  };
+}
+
+/** A fast experiment: the test engine, the process runner, short baselines, no thermal floor. */
+function experimentYaml(model: string, extra = "", engineExtra = "{ttft_s: 0.005, token_s: 0.005}"): string {
+  return `
+model: ${model}
+runner: process
+dataset: {n_prompts: 4, input_len_tokens: 16}
+generation: {batch_size: 2, max_new_tokens: 8}
+transformers: {extra: ${engineExtra}}
+measurement:
+  sample_interval_ms: 10
+  baseline: {enabled: true, duration_seconds: 5, spot_check_seconds: 1}
+  warmup: {n_requests: 1}
+  thermal_floor: {enabled: false}
+${extra}`;
+}
+
+function llem(args: string[], study: Study): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...LLEM_PERMISSIONS, `${repo}main.ts`, ...args],
+    cwd: study.dir,
+    env: study.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function run(args: string[], study: Study): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await llem(args, study).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+function studyDirs(study: Study): string[] {
+  const out = join(study.dir, "results");
+  return [...Deno.readDirSync(out)].filter((e) => e.isDirectory).map((e) => join(out, e.name)).sort();
+}
+
+function manifestOf(dir: string) {
+  return manifestSchema.parse(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))));
+}
+
+function resultOf(studyDir: string, runDir: string) {
+  return experimentResultSchema.parse(
+    JSON.parse(Deno.readTextFileSync(join(studyDir, runDir, "result.json"))),
+  );
+}
+
+Deno.test("llem run measures an experiment end to end: result, config, Parquet files, manifest", async () => {
+  const study = makeStudy((model) => experimentYaml(model));
+  try {
+    const result = await run(["run", study.file, "-o", "results"], study);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const [dir] = studyDirs(study);
+    const manifest = manifestOf(dir!);
+    assert.equal(manifest.status, "completed");
+    assert.equal(manifest.summary.completed, 1);
+    const run0 = manifest.experiments[0]!;
+    const record = resultOf(dir!, run0.dir);
+    assert.equal(record.schema_version, "4.0");
+    assert.equal(record.measurement_config_hash, run0.measurement_config_hash);
+    assert.equal(record.total_tokens, 4 * 8);
+    assert.equal(record.engine, "transformers");
+    // The stand-in draws a constant 70 W, so energy is 70 W x the window, within one counter step (10 ms).
+    const window = record.total_inference_time_sec;
+    assert.ok(
+      Math.abs(record.total_energy_j - POWER_W * window) <= POWER_W * 0.010 + 1e-3 * POWER_W * window,
+      `${record.total_energy_j} J over ${window} s`,
+    );
+    assert.equal(record.avg_tokens_per_second, record.total_tokens / window);
+    assert.equal(record.timeseries, "timeseries.parquet");
+    const config = JSON.parse(Deno.readTextFileSync(join(dir!, run0.dir, "effective_config.json")));
+    assert.equal(config.generation.max_new_tokens, 8);
+    const samples = await readParquetRows(join(dir!, run0.dir, "timeseries.parquet"));
+    assert.ok(samples.length > 0);
+    assert.ok(samples.some((s) => s.phase === "measure" && s.power_w === POWER_W));
+    const meta = await readParquetMetadata(join(dir!, run0.dir, "timeseries.parquet"));
+    assert.equal(meta.kvMetadata.measurement_config_hash, run0.measurement_config_hash);
+    const requests = await readParquetRows(join(dir!, run0.dir, "requests.parquet"));
+    assert.equal(requests.length, 4);
+    assert.ok(requests.every((r) => r.output_tokens === 8));
+    assert.match(result.stdout, /study completed: 1 completed, 0 failed/);
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});
+
+Deno.test("llem run shares a session between runs that load alike, and not where load options differ", async () => {
+  const study = makeStudy((model) => `
+name: sessions
+${experimentYaml(model)}
+sweep:
+  transformers.attn_implementation: [sdpa, eager]
+  generation.max_new_tokens: [4, 8]
+`);
+  try {
+    const result = await run(["run", study.file, "-o", "results", "--json"], study);
+    assert.equal(result.code, 0, result.stderr);
+    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const loads = events.filter((e) => e.type === "phase" && e.phase === "loading");
+    const runs = events.filter((e) => e.type === "run_completed");
+    assert.equal(runs.length, 4);
+    assert.equal(loads.length, 2, "one model load per attention implementation");
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});
+
+Deno.test("llem run records a crashed engine as a failed run and goes on with a fresh session", async () => {
+  const study = makeStudy((model) => `
+name: crash
+${experimentYaml(model, "", "{ttft_s: 0.005, token_s: 0.001, fail: exit_mid_window, fail_on_window: 1}")}
+sweep:
+  generation.max_new_tokens: [4, 8]
+`);
+  try {
+    const result = await run(["run", study.file, "-o", "results"], study);
+    assert.equal(result.code, 4, result.stderr + result.stdout);
+    const [dir] = studyDirs(study);
+    const manifest = manifestOf(dir!);
+    assert.deepEqual(manifest.experiments.map((r) => r.status), ["failed", "failed"]);
+    const failed = manifest.experiments[0]!;
+    assert.equal(failed.error?.type, "EngineExited");
+    assert.ok(failed.error?.log_file);
+    assert.ok(Deno.statSync(join(dir!, failed.error!.log_file!)).isFile);
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});
+
+Deno.test("llem run stops at preflight, naming every problem, when NVML or the model is missing", async () => {
+  const study = makeStudy(() => experimentYaml("./no-such-model"));
+  try {
+    study.env.LLEM_NVML_LIBRARY = join(study.dir, "missing-libnvidia-ml.so.1");
+    const result = await run(["run", study.file, "-o", "results"], study);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /NVML/);
+    assert.match(result.stderr, /model folder \.\/no-such-model does not exist/);
+    assert.match(result.stderr, /nothing was run/);
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C interrupts a study (exit 130, manifest interrupted); --resume completes it without duplicates", async () => {
+  const study = makeStudy((model) => `
+name: resume
+${experimentYaml(model, "", "{ttft_s: 0.005, token_s: 0.05}")}
+sweep:
+  generation.max_new_tokens: [4, 6, 8]
+`);
+  try {
+    const child = llem(["run", study.file, "-o", "results", "--json"], study);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes('"run_completed"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    child.kill("SIGINT");
+    while (!(await reader.read()).done) { /* drain */ }
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 130);
+    const [dir] = studyDirs(study);
+    const interrupted = manifestOf(dir!);
+    assert.equal(interrupted.status, "interrupted");
+    const completedBefore = interrupted.experiments.filter((r) => r.status === "completed").map((r) => r.dir);
+    assert.ok(completedBefore.length >= 1);
+
+    const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.equal(studyDirs(study).length, 1, "the resume continued the same study directory");
+    const manifest = manifestOf(dir!);
+    assert.equal(manifest.status, "completed");
+    assert.equal(manifest.summary.completed, 3);
+    for (const runDir of completedBefore) {
+      assert.equal(
+        manifest.experiments.find((r) => r.dir === runDir)?.attempts,
+        1,
+        "a completed run ran again",
+      );
+    }
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});
