@@ -230,3 +230,85 @@ sweep:
     Deno.removeSync(study.dir, { recursive: true });
   }
 });
+
+/** Start a three-run study, wait for its first completed run, then send `signal`. */
+async function interruptAfterFirstRun(study: Study, signal: Deno.Signal): Promise<number> {
+  const child = llem(["run", study.file, "-o", "results", "--json"], study);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes('"run_completed"')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill(signal);
+  while (!(await reader.read()).done) { /* drain */ }
+  await child.stderr.cancel();
+  return (await child.status).code;
+}
+
+const threeRuns = (model: string) => `
+name: signals
+${experimentYaml(model, "", "{ttft_s: 0.005, token_s: 0.05}")}
+sweep:
+  generation.max_new_tokens: [4, 6, 8]
+`;
+
+Deno.test("SIGTERM (Slurm pre-emption) interrupts like Ctrl-C; kill -9 leaves a study that --resume completes", async () => {
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    const study = makeStudy(threeRuns);
+    try {
+      const code = await interruptAfterFirstRun(study, signal);
+      const [dir] = studyDirs(study);
+      const before = manifestOf(dir!);
+      if (signal === "SIGTERM") {
+        assert.equal(code, 130);
+        assert.equal(before.status, "interrupted");
+      } else {
+        assert.equal(before.status, "running", "a killed llem cannot mark its manifest");
+      }
+      const completed = before.experiments.filter((r) => r.status === "completed").map((r) => r.dir);
+      assert.ok(completed.length >= 1);
+      const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
+      assert.equal(resumed.code, 0, `${signal}: ${resumed.stderr}${resumed.stdout}`);
+      const after = manifestOf(dir!);
+      assert.equal(after.status, "completed");
+      assert.equal(after.summary.completed, 3);
+      for (const runDir of completed) {
+        assert.equal(
+          after.experiments.find((r) => r.dir === runDir)?.attempts,
+          1,
+          `${signal}: ${runDir} ran again`,
+        );
+        resultOf(dir!, runDir);
+      }
+      for (const entry of Deno.readDirSync(dir!)) {
+        if (entry.name.endsWith(".tmp")) assert.fail(`a temporary file was left: ${entry.name}`);
+      }
+    } finally {
+      Deno.removeSync(study.dir, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a GPU lost mid-study ends it as failed, with a valid manifest and the completed runs intact", async () => {
+  const study = makeStudy(threeRuns);
+  try {
+    // The energy counter answers GPU_IS_LOST from its 700th call on: the sampler reads it every 10 ms, so
+    // after the 5 s baseline and the 1 s loaded-idle measurement, during the runs.
+    study.env.FAKE_NVML_FAIL = "nvmlDeviceGetTotalEnergyConsumption:GPU_IS_LOST:from=700";
+    const result = await run(["run", study.file, "-o", "results"], study);
+    assert.equal(result.code, 4, result.stderr + result.stdout);
+    const [dir] = studyDirs(study);
+    const manifest = manifestOf(dir!);
+    assert.equal(manifest.status, "failed");
+    const failed = manifest.experiments.filter((r) => r.status === "failed");
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.error?.type, "GpuLost");
+    for (const completed of manifest.experiments.filter((r) => r.status === "completed")) {
+      resultOf(dir!, completed.dir);
+    }
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});

@@ -152,6 +152,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       );
     }
     store.prepareResume();
+    removeStaleTemporaryFiles(studyDir);
     alreadyCompleted = store.manifest.experiments.filter((r) => r.status === "completed").length;
   } else {
     studyDir = join(options.outputDir, studyDirName(plan.study_name, startedAt));
@@ -594,7 +595,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     }
   } catch (error) {
     if (error instanceof Interrupted || signal.aborted) status = "interrupted";
-    else {
+    else if (error instanceof StudyFatal || (error as Error)?.name === "GpuLostError") {
+      // Outside a run (the baseline, the locks): the study ends, its manifest says why.
+      status = "failed";
+      warn(null, `the study stopped: ${(error as Error).message}`);
+    } else {
       status = "failed";
       await stopSession().catch(() => {});
       await sampler?.stop().catch(() => {});
@@ -857,6 +862,15 @@ function describeFailure(
     return { type: "DiskFull", message: e.message, endsSession: true, fatal: true };
   }
   return { type: e?.name ?? "Error", message: e?.message ?? String(error), endsSession: true, fatal: false };
+}
+
+/** Temporary files of atomic writes cut short by a kill -9 (`.<name>.<pid>.<random>.tmp`), at any depth. */
+function removeStaleTemporaryFiles(dir: string): void {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) removeStaleTemporaryFiles(path);
+    else if (entry.isFile && entry.name.startsWith(".") && entry.name.endsWith(".tmp")) Deno.removeSync(path);
+  }
 }
 
 /** _study-artefacts: the study file, equivalence groups and skipped points, for the record. */
