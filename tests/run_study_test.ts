@@ -274,6 +274,7 @@ Deno.test("SIGTERM (Slurm pre-emption) interrupts like Ctrl-C; kill -9 leaves a 
       const after = manifestOf(dir!);
       assert.equal(after.status, "completed");
       assert.equal(after.summary.completed, 3);
+      assert.equal(Object.keys(after.uncertainty ?? {}).length, 3, "statistics per config");
       for (const runDir of completed) {
         assert.equal(
           after.experiments.find((r) => r.dir === runDir)?.attempts,

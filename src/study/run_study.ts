@@ -7,6 +7,7 @@ import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import { sharedClockSeconds, type TaggedSample } from "../gpu/sampler_protocol.ts";
 import { gpuEnvironment, selectGpus } from "../gpu/select_gpus.ts";
 import type { CounterReading } from "../measure/counter_energy.ts";
+import { cycleStatistics } from "../measure/cycle_statistics.ts";
 import { idlePower } from "../measure/idle_power.ts";
 import { windowEnergy } from "../measure/window_energy.ts";
 import { buildExperimentResult } from "../results/build_experiment_result.ts";
@@ -615,6 +616,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
   return finish();
 
   function finish(): StudyOutcome {
+    try {
+      store.setUncertainty(uncertaintyAcrossCycles(studyDir, store.manifest));
+    } catch (error) {
+      store.addWarning(`cross-cycle statistics were not computed: ${(error as Error).message}`);
+    }
     store.markStudy(status);
     const manifest = store.manifest;
     emit({
@@ -862,6 +868,41 @@ function describeFailure(
     return { type: "DiskFull", message: e.message, endsSession: true, fatal: true };
   }
   return { type: e?.name ?? "Error", message: e?.message ?? String(error), endsSession: true, fatal: false };
+}
+
+/** Headline metrics whose spread across cycles the manifest reports. */
+const UNCERTAINTY_METRICS = [
+  "total_energy_j",
+  "energy_adjusted_j",
+  "avg_tokens_per_second",
+  "mj_per_tok_total",
+  "mj_per_tok_adjusted",
+  "total_inference_time_sec",
+] as const;
+
+/** Mean, standard deviation and 95% CI of each headline metric across the completed cycles of each config. */
+function uncertaintyAcrossCycles(studyDir: string, manifest: Manifest): Manifest["uncertainty"] {
+  const byHash = new Map<string, Record<string, unknown>[]>();
+  for (const run of manifest.experiments.filter((r) => r.status === "completed")) {
+    const result = JSON.parse(Deno.readTextFileSync(join(resolveInside(studyDir, run.dir), RESULT_FILE)));
+    byHash.set(run.measurement_config_hash, [...(byHash.get(run.measurement_config_hash) ?? []), result]);
+  }
+  const uncertainty: Manifest["uncertainty"] = {};
+  for (const [hash, records] of byHash) {
+    uncertainty[hash] = Object.fromEntries(UNCERTAINTY_METRICS.map((metric) => {
+      const stats = cycleStatistics(
+        records.map((r) => (typeof r[metric] === "number" ? r[metric] as number : null)),
+      );
+      return [metric, {
+        n: stats.n,
+        mean: stats.mean,
+        std: stats.std,
+        ci95_low: stats.ci95Low,
+        ci95_high: stats.ci95High,
+      }];
+    }));
+  }
+  return uncertainty;
 }
 
 /** Temporary files of atomic writes cut short by a kill -9 (`.<name>.<pid>.<random>.tmp`), at any depth. */
