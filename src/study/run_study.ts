@@ -301,6 +301,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         },
       );
       if (signal.aborted) throw new Interrupted();
+      // A snapshot of the baselines this attempt used (the cache itself lives outside the study).
+      writeJsonAtomic(
+        join(studyDir, STUDY_ARTEFACTS_DIR, `baseline_cache_${startedAt.getTime()}.json`),
+        outcomes,
+      );
       for (const outcome of outcomes) {
         baselines.set(outcome.uuid, outcome);
         for (const warning of outcome.warnings) warn(null, `baseline ${outcome.uuid}: ${warning}`);
