@@ -1,32 +1,44 @@
 import { z } from "zod";
 import { experimentSchema } from "../config/experiment_config.ts";
 import { studyFileSchema } from "../config/study_config.ts";
+import { experimentResultSchema } from "../results/result_schema.ts";
 import type { Command } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
 
-const SCHEMAS = { experiment: experimentSchema, study: studyFileSchema } as const;
+/** Each kind: its zod model, whether it describes what llem reads (config) or writes (result), and a title. */
+const SCHEMAS = {
+  experiment: { schema: experimentSchema, io: "input", title: "llem experiment config" },
+  study: { schema: studyFileSchema, io: "input", title: "llem study config" },
+  result: { schema: experimentResultSchema, io: "output", title: "llem result.json (schema 4.0)" },
+} as const;
 
-/** `llem schema experiment|study`: the JSON Schema of config files, generated from the zod models. */
+type SchemaKind = keyof typeof SCHEMAS;
+
+const KINDS = Object.keys(SCHEMAS) as SchemaKind[];
+
+const isKind = (kind: string): kind is SchemaKind => (KINDS as string[]).includes(kind);
+
+/** `llem schema experiment|study|result`: the JSON Schema of config files and result.json, from the zod models. */
 export const schemaCommand: Command = {
   name: "schema",
-  usage: "experiment|study",
+  usage: "experiment|study|result",
   description:
     "Print a JSON Schema (draft 2020-12) generated from the same models llem validates with, descriptions " +
-    "and defaults included. Point your editor's YAML language server at it for completion and checking.",
+    "and units included: experiment and study describe config files (with defaults; point your editor's " +
+    "YAML language server at them), result describes the result.json of every run.",
   positionals: ["KIND"],
   options: [],
   examples: [
     ["llem schema study > llem-study.schema.json", "save the study schema"],
     ["llem schema experiment | jq '.properties | keys'", "list the top-level experiment keys"],
+    ["llem schema result | jq '.properties.mj_per_tok_adjusted'", "what a result field means"],
   ],
   run(args, io) {
     const kind = args.positionals[0]!;
-    if (kind !== "experiment" && kind !== "study") {
-      throw new UsageError(`unknown schema "${kind}"`, "choose experiment or study");
-    }
-    const schema = z.toJSONSchema(SCHEMAS[kind], { io: "input", unrepresentable: "any" });
-    const titled = { title: `llem ${kind} config`, ...schema };
-    io.out(JSON.stringify(titled, null, 2) + "\n");
+    if (!isKind(kind)) throw new UsageError(`unknown schema "${kind}"`, "choose experiment, study or result");
+    const { schema, io: direction, title } = SCHEMAS[kind];
+    const jsonSchema = z.toJSONSchema(schema, { io: direction, unrepresentable: "any" });
+    io.out(JSON.stringify({ title, ...jsonSchema }, null, 2) + "\n");
     return 0;
   },
 };
