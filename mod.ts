@@ -1,15 +1,22 @@
 /**
- * llem as a library: load, validate and plan studies exactly as the CLI does.
+ * llem as a library: load, validate, plan and run studies exactly as the CLI does.
  *
  * ```ts
- * import { loadPlan } from "./mod.ts";
+ * import { loadPlan, runStudyFile } from "./mod.ts";
  * const plan = loadPlan("examples/study.yaml");
  * console.log(plan.funnel, plan.study_design_hash);
+ * const study = await runStudyFile("examples/study.yaml", { outputDir: "results" });
+ * console.log(study.summary, study.experiments[0]?.mj_per_tok_adjusted);
  * ```
  */
 import type { StudyPlan } from "./src/config/build_plan.ts";
 import { planStudy } from "./src/config/plan_study.ts";
 import { readConfigFile } from "./src/cli/read_config_file.ts";
+import { gitCommit, LLEM_VERSION } from "./src/cli/version_info.ts";
+import { nvmlLibraryPath } from "./src/gpu/nvml_gpu_system.ts";
+import { measureStudy } from "./src/study/measure_study.ts";
+import type { StudyEvent } from "./src/study/study_events.ts";
+import { type StudyResult, studyResult } from "./src/study/study_result.ts";
 
 export type {
   PlannedExperiment,
@@ -33,4 +40,54 @@ export { studyFileSchema } from "./src/config/study_config.ts";
 /** Plan a study file from disk; throws ConfigError (with every located problem) on bad input. */
 export function loadPlan(path: string): StudyPlan {
   return planStudy(path, readConfigFile);
+}
+
+export type { ExperimentResult } from "./src/results/result_schema.ts";
+export { experimentResultSchema } from "./src/results/result_schema.ts";
+export { type Manifest, manifestSchema } from "./src/results/manifest_schema.ts";
+export type { StudyEvent } from "./src/study/study_events.ts";
+export type { StudyResult } from "./src/study/study_result.ts";
+export type { PreflightProblem } from "./src/study/preflight.ts";
+
+/** Preflight found problems: nothing was run. */
+export class PreflightError extends Error {
+  constructor(readonly problems: { message: string; fix: string }[]) {
+    super(`preflight found ${problems.length} problem(s): ${problems.map((p) => p.message).join("; ")}`);
+    this.name = "PreflightError";
+  }
+}
+
+/**
+ * Measure a study file end to end, as `llem run` does, and return seed 001's StudyResult. Throws ConfigError
+ * on bad input and PreflightError when the machine is not ready.
+ */
+export async function runStudyFile(
+  path: string,
+  options: {
+    outputDir?: string;
+    resumeDir?: string;
+    env?: Record<string, string | undefined>;
+    onEvent?: (event: StudyEvent) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<StudyResult> {
+  const plan = planStudy(path, readConfigFile);
+  const env = options.env ?? Deno.env.toObject();
+  const measured = await measureStudy(plan, {
+    nvmlLibraryPath: nvmlLibraryPath(undefined, env),
+    configPath: path,
+    outputDir: options.outputDir ?? plan.execution.output_dir,
+    resumeDir: options.resumeDir ?? null,
+    harnessDir: new URL("./engines/", import.meta.url).pathname,
+    adapterPath: env.LLEM_ADAPTER_OVERRIDE ?? null,
+    env,
+    noWait: false,
+    llemVersion: LLEM_VERSION,
+    llemCommit: gitCommit(env),
+    host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: Deno.cwd() },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (measured.kind === "preflight") throw new PreflightError(measured.report.problems);
+  return studyResult(plan, measured.outcome);
 }

@@ -313,3 +313,30 @@ Deno.test("a GPU lost mid-study ends it as failed, with a valid manifest and the
     Deno.removeSync(study.dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "runStudyFile() (the library API) returns seed 001's StudyResult",
+  // The sampler worker and the engine process belong to the study; they are gone when it returns.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const study = makeStudy((model) =>
+      experimentYaml(model).replace("baseline: {enabled: true", "baseline: {enabled: false")
+    );
+    try {
+      const { runStudyFile } = await import("../mod.ts");
+      const result = await runStudyFile(study.file, {
+        outputDir: join(study.dir, "results"),
+        env: { ...study.env, FAKE_NVML_SCENARIO: "" },
+      });
+      assert.equal(result.status, "completed");
+      assert.equal(result.experiments.length, 1);
+      assert.equal(result.experiments[0]!.total_tokens, 32);
+      assert.equal(result.result_files.length, 1);
+      assert.equal(result.measurement_protocol.n_cycles, 1);
+      assert.equal(result.summary.completed, 1);
+    } finally {
+      Deno.removeSync(study.dir, { recursive: true });
+    }
+  },
+});

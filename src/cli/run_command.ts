@@ -3,13 +3,10 @@ import type { StudyPlan } from "../config/build_plan.ts";
 import { ORDERS } from "../config/execution_config.ts";
 import { RUNNER_IDS } from "../config/experiment_config.ts";
 import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
-import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
-import type { GpuSystem } from "../gpu/gpu.ts";
-import { nvmlLibraryPath, openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
+import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import { readManifest } from "../results/manifest_store.ts";
-import { preflight, type PreflightProblem } from "../study/preflight.ts";
-import { runStudy } from "../study/run_study.ts";
+import { measureStudy } from "../study/measure_study.ts";
 import type { StudyEvent } from "../study/study_events.ts";
 import type { Command } from "./command.ts";
 import { NotReadyError } from "./not_ready_error.ts";
@@ -155,85 +152,58 @@ export const runCommand: Command = {
       }
     }
 
-    const adapterPath = io.env.LLEM_ADAPTER_OVERRIDE ?? null;
-    const libraryPath = nvmlLibraryPath(args.values["nvml-library"] as string | undefined, io.env);
-    let gpuSystem: GpuSystem | null = null;
-    let nvmlFailure: PreflightProblem | null = null;
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    for (const name of signals) Deno.addSignalListener(name, onSignal);
+    const display = progressDisplay(io, {
+      json,
+      quiet: args.values.quiet === true,
+      verbose: args.values.verbose === true,
+    });
     try {
-      gpuSystem = openNvmlGpuSystem(libraryPath);
-    } catch (error) {
-      const failure = describeNvmlFailure(error, libraryPath);
-      if (!failure) throw error;
-      nvmlFailure = { check: "nvml", message: failure.message, fix: failure.fix };
-    }
-    try {
-      const pendingRuns = resumeDir
-        ? readManifest(resumeDir).experiments.filter((r) => r.status !== "completed").length
-        : plan.runs.length;
-      const report = await preflight(plan, {
-        gpuSystem,
-        nvmlFailure,
+      const measured = await measureStudy(plan, {
+        nvmlLibraryPath: nvmlLibraryPath(args.values["nvml-library"] as string | undefined, io.env),
+        configPath: resolve(io.cwd, configPath),
         outputDir,
+        resumeDir,
+        harnessDir: HARNESS_DIR,
+        adapterPath: io.env.LLEM_ADAPTER_OVERRIDE ?? null,
         env: io.env,
-        cwd: io.cwd,
-        runs: pendingRuns,
-        adapterPath,
+        noWait: args.values["no-wait"] === true,
+        signal: controller.signal,
+        onEvent: display.event,
+        llemVersion: LLEM_VERSION,
+        llemCommit: gitCommit(io.env),
+        host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: io.cwd },
+        onPreflight: (report) => {
+          if (args.values["dry-run"]) say(renderPlan(plan, { all: false }));
+          if (!args.values.quiet || args.values["dry-run"]) {
+            for (const note of report.notes) say(`note: ${note}\n`);
+          }
+          return !args.values["dry-run"];
+        },
       });
-      if (args.values["dry-run"]) {
-        say(renderPlan(plan, { all: false }));
-      }
-      if (!args.values.quiet || args.values["dry-run"]) {
-        for (const note of report.notes) say(`note: ${note}\n`);
-      }
-      if (report.problems.length) {
-        io.err(
-          report.problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
-            `preflight found ${report.problems.length} problem(s); nothing was run\n`,
-        );
-        return 3;
-      }
-      if (args.values["dry-run"]) {
+      display.close();
+      if (measured.kind === "preflight") {
+        const problems = measured.report.problems;
+        if (problems.length) {
+          io.err(
+            problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
+              `preflight found ${problems.length} problem(s); nothing was run\n`,
+          );
+          return 3;
+        }
         say("preflight: ready\n");
         return 0;
       }
-
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-      for (const name of signals) Deno.addSignalListener(name, onSignal);
-      const display = progressDisplay(io, {
-        json,
-        quiet: args.values.quiet === true,
-        verbose: args.values.verbose === true,
-      });
-      try {
-        const outcome = await runStudy({
-          plan,
-          configPath: resolve(io.cwd, configPath),
-          outputDir,
-          resumeDir,
-          gpuSystem: gpuSystem!,
-          runnerFor: (config) => report.runners.get(plan.experiments.find((e) => e.config === config)!.id)!,
-          harnessDir: HARNESS_DIR,
-          adapterPath,
-          env: io.env,
-          noWait: args.values["no-wait"] === true,
-          signal: controller.signal,
-          onEvent: display.event,
-          llemVersion: LLEM_VERSION,
-          llemCommit: gitCommit(io.env),
-          host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: io.cwd },
-        });
-        display.close();
-        if (outcome.status === "interrupted") return 130;
-        if (outcome.status !== "completed" || outcome.manifest.summary.failed > 0) return 4;
-        return 0;
-      } finally {
-        display.close();
-        for (const name of signals) Deno.removeSignalListener(name, onSignal);
-      }
+      const outcome = measured.outcome;
+      if (outcome.status === "interrupted") return 130;
+      if (outcome.status !== "completed" || outcome.manifest.summary.failed > 0) return 4;
+      return 0;
     } finally {
-      gpuSystem?.close();
+      display.close();
+      for (const name of signals) Deno.removeSignalListener(name, onSignal);
     }
   },
 };
