@@ -44,7 +44,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "schema",
-    summary: "print the JSON Schema of experiment or study configs, for editors and CI",
+    summary: "print the JSON Schema of configs (experiment, study) or of result.json",
     load: async () => (await import("./schema_command.ts")).schemaCommand,
   },
 ];

@@ -443,7 +443,9 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         const source = config.measurement.energy_source;
         const gpuMeasurements: GpuMeasurement[] = gpus.map((gpu, i) => {
           const own = samples.filter((s) => s.uuid === gpu.info.uuid);
-          const inWindow = own.filter((s) => s.phase === "measure" && s.powerWatts !== null)
+          // Every power sample: the integral clips to the window itself and needs the samples either
+          // side of each edge to interpolate there.
+          const inWindow = own.filter((s) => s.powerWatts !== null)
             .map((s) => ({ timeSeconds: s.timeSeconds, powerWatts: s.powerWatts! }));
           const useCounter = source !== "power";
           const energy = windowEnergy({
