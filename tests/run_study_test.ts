@@ -174,6 +174,35 @@ sweep:
   }
 });
 
+Deno.test("every way an engine can fail becomes a failed run with its type, and the manifest stays valid", async () => {
+  const modes: [string, string, string][] = [
+    ["{fail: oom, fail_on_window: 2}", "", "EngineKilled"],
+    ["{fail: garbage, fail_on_window: 2}", "", "ProtocolError"],
+    ["{fail: out_of_order, fail_on_window: 2}", "", "ProtocolError"],
+    ["{fail: raise, fail_on_window: 2}", "", "RuntimeError"],
+    ["{fail: hang, fail_on_window: 2}", "execution: {experiment_timeout_seconds: 2}", "Timeout"],
+    ["{fail: hang, fail_on_window: 2}", "execution: {silence_timeout_seconds: 1}", "Silence"],
+  ];
+  for (const [engine, execution, type] of modes) {
+    const study = makeStudy((model) =>
+      experimentYaml(model, execution, engine).replace(
+        "baseline: {enabled: true",
+        "baseline: {enabled: false",
+      )
+    );
+    try {
+      const result = await run(["run", study.file, "-o", "results"], study);
+      assert.equal(result.code, 4, `${engine}: ${result.stderr}${result.stdout}`);
+      const [dir] = studyDirs(study);
+      const [failed] = manifestOf(dir!).experiments;
+      assert.equal(failed!.status, "failed");
+      assert.equal(failed!.error?.type, type, `${engine} ${execution}: ${failed!.error?.message}`);
+    } finally {
+      Deno.removeSync(study.dir, { recursive: true });
+    }
+  }
+});
+
 Deno.test("llem run stops at preflight, naming every problem, when NVML or the model is missing", async () => {
   const study = makeStudy(() => experimentYaml("./no-such-model"));
   try {

@@ -141,8 +141,14 @@ export async function preflight(
       });
     }
   }
+  const choices = new Map<string, number[]>();
   for (const [id, choice] of runners) {
-    if (choice.reason) notes.push(`experiment ${id}: runner auto chose ${choice.runner} (${choice.reason})`);
+    if (!choice.reason) continue;
+    const key = `runner auto chose ${choice.runner} (${choice.reason})`;
+    choices.set(key, [...(choices.get(key) ?? []), id]);
+  }
+  for (const [note, ids] of choices) {
+    notes.push(`${ids.length === 1 ? "experiment" : "experiments"} ${ids.join(", ")}: ${note}`);
   }
 
   Deno.mkdirSync(options.outputDir, { recursive: true });
