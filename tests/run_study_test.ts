@@ -373,3 +373,51 @@ Deno.test({
     }
   },
 });
+
+/** A tmpfs of `mib` MiB at `path`, or null where mounting is not allowed (not root). */
+function mountTmpfs(path: string, mib: number): (() => void) | null {
+  Deno.mkdirSync(path, { recursive: true });
+  const mounted = new Deno.Command("mount", { args: ["-t", "tmpfs", "-o", `size=${mib}m`, "tmpfs", path] })
+    .outputSync();
+  if (!mounted.success) return null;
+  return () => void new Deno.Command("umount", { args: ["-l", path] }).outputSync();
+}
+
+Deno.test("a disk that fills mid-study ends it as failed with the last manifest intact; --resume finishes it", async (t) => {
+  const study = makeStudy(threeRuns);
+  const results = join(study.dir, "results");
+  const unmount = mountTmpfs(results, 120);
+  if (!unmount) {
+    await t.step({ name: "SKIPPED: mounting a tmpfs needs root", ignore: true, fn: () => {} });
+    Deno.removeSync(study.dir, { recursive: true });
+    return;
+  }
+  try {
+    const child = llem(["run", study.file, "-o", "results", "--json"], study);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes('"run_completed"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    // Another program fills the disk.
+    new Deno.Command("dd", { args: ["if=/dev/zero", `of=${results}/filler`, "bs=1M"], stderr: "null" })
+      .outputSync();
+    while (!(await reader.read()).done) { /* drain */ }
+    await child.stderr.cancel();
+    assert.equal((await child.status).code, 4);
+    const [dir] = studyDirs(study).filter((d) => !d.endsWith("filler"));
+    const manifest = manifestOf(dir!);
+    const completed = manifest.experiments.filter((r) => r.status === "completed");
+    assert.ok(completed.length >= 1);
+    for (const run of completed) resultOf(dir!, run.dir);
+    Deno.removeSync(`${results}/filler`);
+    const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.equal(manifestOf(dir!).summary.completed, 3);
+  } finally {
+    unmount();
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+});

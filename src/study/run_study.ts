@@ -200,7 +200,24 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     emit({ type: "phase", phase: name, run, detail });
   const warn = (run: number | null, message: string) => {
     emit({ type: "warning", run, message });
-    store.addWarning(run === null ? message : `run ${run}: ${message}`);
+    recordSafely(() => store.addWarning(run === null ? message : `run ${run}: ${message}`));
+  };
+  /**
+   * Update the manifest where a failure is being handled: if even that cannot be written (a full disk),
+   * the manifest on disk stays the last complete one, and the study stops.
+   */
+  const recordSafely = (update: () => void): boolean => {
+    try {
+      update();
+      return true;
+    } catch (error) {
+      emit({
+        type: "warning",
+        run: null,
+        message: `manifest.json could not be updated: ${(error as Error).message}`,
+      });
+      return false;
+    }
   };
 
   // Samples drained from the sampler but not yet given to a run.
@@ -338,7 +355,10 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         engine: run.engine,
         session: run.session,
       });
-      store.markRunning(run.index);
+      if (!recordSafely(() => store.markRunning(run.index))) {
+        status = "failed";
+        break;
+      }
       const runDir = resolveInside(studyDir, manifestRun.dir);
       const experimentStart = new Date();
       try {
@@ -555,12 +575,14 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         if (error instanceof Interrupted || signal.aborted) {
           await failSession(session);
           session = null;
-          store.markFailed(run.index, {
-            type: "Interrupted",
-            message: "the study was interrupted during this run",
-            log_tail: null,
-            log_file: null,
-          });
+          recordSafely(() =>
+            store.markFailed(run.index, {
+              type: "Interrupted",
+              message: "the study was interrupted during this run",
+              log_tail: null,
+              log_file: null,
+            })
+          );
           throw new Interrupted();
         }
         // A session that failed while opening is already gone; its error names its log.
@@ -571,12 +593,14 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           await failSession(session);
           session = null;
         }
-        store.markFailed(run.index, {
-          type: described.type,
-          message: described.message,
-          log_tail: error instanceof SessionError ? error.logTail || null : null,
-          log_file: logFile,
-        });
+        const recorded = recordSafely(() =>
+          store.markFailed(run.index, {
+            type: described.type,
+            message: described.message,
+            log_tail: error instanceof SessionError ? error.logTail || null : null,
+            log_file: logFile,
+          })
+        );
         emit({
           type: "run_failed",
           run: run.index,
@@ -585,7 +609,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
           message: described.message,
           logFile,
         });
-        if (error instanceof StudyFatal || described.fatal) {
+        if (error instanceof StudyFatal || described.fatal || !recorded) {
           status = "failed";
           break;
         }
@@ -612,8 +636,8 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       await stopSession().catch(() => {});
       await sampler?.stop().catch(() => {});
       locks?.release();
-      store.addWarning(`the study failed: ${(error as Error).message}`);
-      store.markStudy("failed");
+      recordSafely(() => store.addWarning(`the study failed: ${(error as Error).message}`));
+      recordSafely(() => store.markStudy("failed"));
       throw error;
     }
   }
@@ -626,9 +650,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
     try {
       store.setUncertainty(uncertaintyAcrossCycles(studyDir, store.manifest));
     } catch (error) {
-      store.addWarning(`cross-cycle statistics were not computed: ${(error as Error).message}`);
+      recordSafely(() =>
+        store.addWarning(`cross-cycle statistics were not computed: ${(error as Error).message}`)
+      );
     }
-    store.markStudy(status);
+    recordSafely(() => store.markStudy(status));
     const manifest = store.manifest;
     emit({
       type: "study_finished",
