@@ -52,5 +52,7 @@ export function counterEnergy(
         }% error`,
     );
   }
-  return { energyJoules, durationSeconds, reason: null, warnings };
+  // NVML counts whole millijoules: keep the difference at that resolution, without the float noise of
+  // subtracting two large joule values (1000948.5 - 1000905.1 = 43.399999999999636).
+  return { energyJoules: Math.round(energyJoules * 1000) / 1000, durationSeconds, reason: null, warnings };
 }
