@@ -7,7 +7,6 @@
  * listed as ignored with a "SKIPPED (...)" name, so the skip shows in the output.
  */
 import assert from "node:assert/strict";
-import type { Workload } from "../src/engines/harness_protocol.ts";
 import {
   containerRemoveArgv,
   containerUser,
@@ -19,17 +18,10 @@ import { HarnessSession, SessionError, type SessionLimits } from "../src/runners
 import { reapContainers } from "../src/runners/reap_containers.ts";
 import { runCommand } from "../src/runners/run_command.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
+import { TEST_WORKLOAD } from "./test_workload.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
-const WORKLOAD: Workload = {
-  synthetic: { n_prompts: 4, input_len_tokens: 6, seed: 1 },
-  batch_size: 2,
-  max_new_tokens: 4,
-  max_input_tokens: null,
-  ignore_eos: true,
-  decoding: { temperature: 0, top_p: 1, top_k: 0, repetition_penalty: 1, seed: 42 },
-  latency_profiling: false,
-};
+const WORKLOAD = TEST_WORKLOAD;
 const SECRET = "hf_secretTokenForTheDockerTest0123";
 
 /** The test image, or why the tests cannot run here (decided once, at module load). */

@@ -3,20 +3,12 @@
  * mode the test engine can produce, and no process left behind.
  */
 import assert from "node:assert/strict";
-import type { Workload } from "../src/engines/harness_protocol.ts";
 import { processArgv } from "../src/runners/harness_argv.ts";
 import { HarnessSession, SessionError } from "../src/runners/harness_session.ts";
+import { TEST_WORKLOAD } from "./test_workload.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
-const WORKLOAD: Workload = {
-  synthetic: { n_prompts: 4, input_len_tokens: 6, seed: 1 },
-  batch_size: 2,
-  max_new_tokens: 4,
-  max_input_tokens: null,
-  ignore_eos: true,
-  decoding: { temperature: 0, top_p: 1, top_k: 0, repetition_penalty: 1, seed: 42 },
-  latency_profiling: false,
-};
+const WORKLOAD = TEST_WORKLOAD;
 
 async function start(options: Record<string, unknown> = {}, limits = {}) {
   const exchangeDir = Deno.makeTempDirSync();

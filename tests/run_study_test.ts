@@ -43,6 +43,19 @@ function makeStudy(yaml: (model: string) => string, scenario = `gpu.0.power = co
   };
 }
 
+/** Run `body` on a fresh study folder, removed afterwards. */
+async function withStudy(
+  yaml: (model: string) => string,
+  body: (study: Study) => Promise<void>,
+): Promise<void> {
+  const study = makeStudy(yaml);
+  try {
+    await body(study);
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+}
+
 /** A fast experiment: the test engine, the process runner, short baselines, no thermal floor. */
 function experimentYaml(model: string, extra = "", engineExtra = "{ttft_s: 0.005, token_s: 0.005}"): string {
   return `
@@ -91,8 +104,7 @@ function resultOf(studyDir: string, runDir: string) {
 }
 
 Deno.test("llem run measures an experiment end to end: result, config, Parquet files, manifest", async () => {
-  const study = makeStudy((model) => experimentYaml(model));
-  try {
+  await withStudy((model) => experimentYaml(model), async (study) => {
     const result = await run(["run", study.file, "-o", "results"], study);
     assert.equal(result.code, 0, result.stderr + result.stdout);
     const [dir] = studyDirs(study);
@@ -126,20 +138,17 @@ Deno.test("llem run measures an experiment end to end: result, config, Parquet f
     assert.equal(requests.length, 4);
     assert.ok(requests.every((r) => r.output_tokens === 8));
     assert.match(result.stdout, /study completed: 1 completed, 0 failed/);
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("llem run shares a session between runs that load alike, and not where load options differ", async () => {
-  const study = makeStudy((model) => `
+  await withStudy((model) => `
 name: sessions
 ${experimentYaml(model)}
 sweep:
   transformers.attn_implementation: [sdpa, eager]
   generation.max_new_tokens: [4, 8]
-`);
-  try {
+`, async (study) => {
     const result = await run(["run", study.file, "-o", "results", "--json"], study);
     assert.equal(result.code, 0, result.stderr);
     const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
@@ -147,19 +156,16 @@ sweep:
     const runs = events.filter((e) => e.type === "run_completed");
     assert.equal(runs.length, 4);
     assert.equal(loads.length, 2, "one model load per attention implementation");
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("llem run records a crashed engine as a failed run and goes on with a fresh session", async () => {
-  const study = makeStudy((model) => `
+  await withStudy((model) => `
 name: crash
 ${experimentYaml(model, "", "{ttft_s: 0.005, token_s: 0.001, fail: exit_mid_window, fail_on_window: 1}")}
 sweep:
   generation.max_new_tokens: [4, 8]
-`);
-  try {
+`, async (study) => {
     const result = await run(["run", study.file, "-o", "results"], study);
     assert.equal(result.code, 4, result.stderr + result.stdout);
     const [dir] = studyDirs(study);
@@ -169,9 +175,7 @@ sweep:
     assert.equal(failed.error?.type, "EngineExited");
     assert.ok(failed.error?.log_file);
     assert.ok(Deno.statSync(join(dir!, failed.error!.log_file!)).isFile);
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("every way an engine can fail becomes a failed run with its type, and the manifest stays valid", async () => {
@@ -184,86 +188,40 @@ Deno.test("every way an engine can fail becomes a failed run with its type, and 
     ["{fail: hang, fail_on_window: 2}", "execution: {silence_timeout_seconds: 1}", "Silence"],
   ];
   for (const [engine, execution, type] of modes) {
-    const study = makeStudy((model) =>
+    await withStudy((model) =>
       experimentYaml(model, execution, engine).replace(
         "baseline: {enabled: true",
         "baseline: {enabled: false",
-      )
-    );
-    try {
+      ), async (study) => {
       const result = await run(["run", study.file, "-o", "results"], study);
       assert.equal(result.code, 4, `${engine}: ${result.stderr}${result.stdout}`);
       const [dir] = studyDirs(study);
       const [failed] = manifestOf(dir!).experiments;
       assert.equal(failed!.status, "failed");
       assert.equal(failed!.error?.type, type, `${engine} ${execution}: ${failed!.error?.message}`);
-    } finally {
-      Deno.removeSync(study.dir, { recursive: true });
-    }
+    });
   }
 });
 
 Deno.test("llem run stops at preflight, naming every problem, when NVML or the model is missing", async () => {
-  const study = makeStudy(() => experimentYaml("./no-such-model"));
-  try {
+  await withStudy(() => experimentYaml("./no-such-model"), async (study) => {
     study.env.LLEM_NVML_LIBRARY = join(study.dir, "missing-libnvidia-ml.so.1");
     const result = await run(["run", study.file, "-o", "results"], study);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /NVML/);
     assert.match(result.stderr, /model folder \.\/no-such-model does not exist/);
     assert.match(result.stderr, /nothing was run/);
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
+  });
 });
 
-Deno.test("Ctrl-C interrupts a study (exit 130, manifest interrupted); --resume completes it without duplicates", async () => {
-  const study = makeStudy((model) => `
-name: resume
-${experimentYaml(model, "", "{ttft_s: 0.005, token_s: 0.05}")}
-sweep:
-  generation.max_new_tokens: [4, 6, 8]
-`);
-  try {
-    const child = llem(["run", study.file, "-o", "results", "--json"], study);
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes('"run_completed"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    child.kill("SIGINT");
-    while (!(await reader.read()).done) { /* drain */ }
-    const status = await child.status;
-    await child.stderr.cancel();
-    assert.equal(status.code, 130);
-    const [dir] = studyDirs(study);
-    const interrupted = manifestOf(dir!);
-    assert.equal(interrupted.status, "interrupted");
-    const completedBefore = interrupted.experiments.filter((r) => r.status === "completed").map((r) => r.dir);
-    assert.ok(completedBefore.length >= 1);
-
-    const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
-    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
-    assert.equal(studyDirs(study).length, 1, "the resume continued the same study directory");
-    const manifest = manifestOf(dir!);
-    assert.equal(manifest.status, "completed");
-    assert.equal(manifest.summary.completed, 3);
-    for (const runDir of completedBefore) {
-      assert.equal(
-        manifest.experiments.find((r) => r.dir === runDir)?.attempts,
-        1,
-        "a completed run ran again",
-      );
-    }
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
-});
-
-/** Start a three-run study, wait for its first completed run, then send `signal`. */
-async function interruptAfterFirstRun(study: Study, signal: Deno.Signal): Promise<number> {
+/**
+ * Start `llem run --json`, call `during` once its first run has completed, and return its exit code once
+ * it ends.
+ */
+async function duringFirstCompletedRun(
+  study: Study,
+  during: (child: Deno.ChildProcess) => void,
+): Promise<number> {
   const child = llem(["run", study.file, "-o", "results", "--json"], study);
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
@@ -272,7 +230,7 @@ async function interruptAfterFirstRun(study: Study, signal: Deno.Signal): Promis
     if (done) break;
     seen += value;
   }
-  child.kill(signal);
+  during(child);
   while (!(await reader.read()).done) { /* drain */ }
   await child.stderr.cancel();
   return (await child.status).code;
@@ -285,14 +243,13 @@ sweep:
   generation.max_new_tokens: [4, 6, 8]
 `;
 
-Deno.test("SIGTERM (Slurm pre-emption) interrupts like Ctrl-C; kill -9 leaves a study that --resume completes", async () => {
-  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-    const study = makeStudy(threeRuns);
-    try {
-      const code = await interruptAfterFirstRun(study, signal);
+Deno.test("Ctrl-C and SIGTERM interrupt a study (exit 130); after those or kill -9, --resume completes it", async () => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+    await withStudy(threeRuns, async (study) => {
+      const code = await duringFirstCompletedRun(study, (child) => child.kill(signal));
       const [dir] = studyDirs(study);
       const before = manifestOf(dir!);
-      if (signal === "SIGTERM") {
+      if (signal !== "SIGKILL") {
         assert.equal(code, 130);
         assert.equal(before.status, "interrupted");
       } else {
@@ -302,6 +259,7 @@ Deno.test("SIGTERM (Slurm pre-emption) interrupts like Ctrl-C; kill -9 leaves a 
       assert.ok(completed.length >= 1);
       const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
       assert.equal(resumed.code, 0, `${signal}: ${resumed.stderr}${resumed.stdout}`);
+      assert.equal(studyDirs(study).length, 1, "the resume continued the same study directory");
       const after = manifestOf(dir!);
       assert.equal(after.status, "completed");
       assert.equal(after.summary.completed, 3);
@@ -317,15 +275,12 @@ Deno.test("SIGTERM (Slurm pre-emption) interrupts like Ctrl-C; kill -9 leaves a 
       for (const entry of Deno.readDirSync(dir!)) {
         if (entry.name.endsWith(".tmp")) assert.fail(`a temporary file was left: ${entry.name}`);
       }
-    } finally {
-      Deno.removeSync(study.dir, { recursive: true });
-    }
+    });
   }
 });
 
 Deno.test("a GPU lost mid-study ends it as failed, with a valid manifest and the completed runs intact", async () => {
-  const study = makeStudy(threeRuns);
-  try {
+  await withStudy(threeRuns, async (study) => {
     // The energy counter answers GPU_IS_LOST from its 700th call on: the sampler reads it every 10 ms, so
     // after the 5 s baseline and the 1 s loaded-idle measurement, during the runs.
     study.env.FAKE_NVML_FAIL = "nvmlDeviceGetTotalEnergyConsumption:GPU_IS_LOST:from=700";
@@ -342,9 +297,7 @@ Deno.test("a GPU lost mid-study ends it as failed, with a valid manifest and the
     for (const completed of manifest.experiments.filter((r) => r.status === "completed")) {
       resultOf(dir!, completed.dir);
     }
-  } finally {
-    Deno.removeSync(study.dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test({
@@ -353,24 +306,22 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const study = makeStudy((model) =>
-      experimentYaml(model).replace("baseline: {enabled: true", "baseline: {enabled: false")
+    await withStudy(
+      (model) => experimentYaml(model).replace("baseline: {enabled: true", "baseline: {enabled: false"),
+      async (study) => {
+        const { runStudyFile } = await import("../mod.ts");
+        const result = await runStudyFile(study.file, {
+          outputDir: join(study.dir, "results"),
+          env: { ...study.env, FAKE_NVML_SCENARIO: "" },
+        });
+        assert.equal(result.status, "completed");
+        assert.equal(result.experiments.length, 1);
+        assert.equal(result.experiments[0]!.total_tokens, 32);
+        assert.equal(result.result_files.length, 1);
+        assert.equal(result.measurement_protocol.n_cycles, 1);
+        assert.equal(result.summary.completed, 1);
+      },
     );
-    try {
-      const { runStudyFile } = await import("../mod.ts");
-      const result = await runStudyFile(study.file, {
-        outputDir: join(study.dir, "results"),
-        env: { ...study.env, FAKE_NVML_SCENARIO: "" },
-      });
-      assert.equal(result.status, "completed");
-      assert.equal(result.experiments.length, 1);
-      assert.equal(result.experiments[0]!.total_tokens, 32);
-      assert.equal(result.result_files.length, 1);
-      assert.equal(result.measurement_protocol.n_cycles, 1);
-      assert.equal(result.summary.completed, 1);
-    } finally {
-      Deno.removeSync(study.dir, { recursive: true });
-    }
   },
 });
 
@@ -393,21 +344,13 @@ Deno.test("a disk that fills mid-study ends it as failed with the last manifest 
     return;
   }
   try {
-    const child = llem(["run", study.file, "-o", "results", "--json"], study);
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes('"run_completed"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    // Another program fills the disk.
-    new Deno.Command("dd", { args: ["if=/dev/zero", `of=${results}/filler`, "bs=1M"], stderr: "null" })
-      .outputSync();
-    while (!(await reader.read()).done) { /* drain */ }
-    await child.stderr.cancel();
-    assert.equal((await child.status).code, 4);
-    const [dir] = studyDirs(study).filter((d) => !d.endsWith("filler"));
+    // Another program fills the disk once the first run is written.
+    const code = await duringFirstCompletedRun(study, () => {
+      new Deno.Command("dd", { args: ["if=/dev/zero", `of=${results}/filler`, "bs=1M"], stderr: "null" })
+        .outputSync();
+    });
+    assert.equal(code, 4);
+    const [dir] = studyDirs(study);
     const manifest = manifestOf(dir!);
     const completed = manifest.experiments.filter((r) => r.status === "completed");
     assert.ok(completed.length >= 1);

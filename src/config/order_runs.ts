@@ -66,7 +66,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function shuffle(items: readonly number[], random: () => number): number[] {
+/** Fisher-Yates with the given random source: the same order for the same seed on every machine. */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

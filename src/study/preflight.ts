@@ -13,6 +13,7 @@ import {
   huggingFaceCacheDir,
   localModelPath,
   looksLikeLocalPath,
+  pathExists,
 } from "./session_launch.ts";
 
 /** One thing that stops a study from starting, with how to fix it. */
@@ -33,15 +34,6 @@ export interface PreflightReport {
 /** Bytes a study needs at least: a margin plus a few megabytes per run (results and Parquet files). */
 export function requiredDiskBytes(runs: number): number {
   return 100 * 2 ** 20 + runs * 5 * 2 ** 20;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Hugging Face hub cache folder of a model id ("org/name" -> models--org--name). */
@@ -132,7 +124,7 @@ export async function preflight(
     for (const problem of checkModel(config, options)) add(problem);
     if (
       config.dataset.source !== "synthetic" && config.dataset.path &&
-      !exists(join(options.cwd, config.dataset.path))
+      !pathExists(join(options.cwd, config.dataset.path))
     ) {
       add({
         check: "dataset",
@@ -206,7 +198,7 @@ async function checkRunner(
         fix: "install apptainer, or choose another runner",
       }];
     }
-    if (image.endsWith(".sif") && !exists(image)) {
+    if (image.endsWith(".sif") && !pathExists(image)) {
       return [{
         check: "image",
         message: `image ${image} does not exist`,
@@ -238,8 +230,7 @@ function checkModel(
   config: ExperimentConfig,
   options: { env: Record<string, string | undefined>; cwd: string },
 ): PreflightProblem[] {
-  const host = { uid: 0, gid: 0, cwd: options.cwd, env: options.env, exists };
-  if (localModelPath(config.model, host)) return [];
+  if (localModelPath(config.model, options.cwd, pathExists)) return [];
   if (looksLikeLocalPath(config.model)) {
     return [{
       check: "model",
@@ -249,7 +240,7 @@ function checkModel(
   }
   if (config.allow_network) return [];
   const cache = huggingFaceCacheDir(options.env);
-  if (cache && exists(hubCacheEntry(cache, config.model))) return [];
+  if (cache && pathExists(hubCacheEntry(cache, config.model))) return [];
   return [{
     check: "model",
     message: `model ${config.model} is not in the Hugging Face cache (${

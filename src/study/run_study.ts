@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { PlannedExperiment, PlannedRun, StudyPlan } from "../config/build_plan.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
 import type { HarnessMessage } from "../engines/harness_protocol.ts";
 import type { Gpu, GpuSystem } from "../gpu/gpu.ts";
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
@@ -33,15 +34,16 @@ import {
 } from "../results/study_layout.ts";
 import { writeTimeseriesParquet } from "../results/timeseries_parquet.ts";
 import { writeJsonAtomic } from "../results/write_atomic.ts";
+import { containerIds } from "../runners/harness_argv.ts";
 import { HarnessSession, SessionError } from "../runners/harness_session.ts";
 import { collectSecrets, type SecretsFile, writeSecretsFile } from "../runners/secrets_file.ts";
-import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
+import { acquireGpuLocks, gpuLockDir, type GpuLocks } from "./gpu_lock.ts";
 import { readHostEnvironment } from "./host_environment.ts";
 import { buildWorkload, selectPrompts } from "./build_workload.ts";
 import { loadPrompts } from "./load_prompts.ts";
 import { type BaselineOutcome, resolveBaselines } from "./resolve_baselines.ts";
 import { baselineCacheDir } from "./baseline_cache.ts";
-import { type ConcreteRunner, sessionLaunch } from "./session_launch.ts";
+import { type ConcreteRunner, pathExists, sessionLaunch } from "./session_launch.ts";
 import type { StudyEvent, StudyPhase } from "./study_events.ts";
 import { waitForThermalFloor } from "./thermal_floor.ts";
 
@@ -243,7 +245,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
       return finish();
     }
     locks = await acquireGpuLocks(usedUuids, {
-      dir: join(options.env.LLEM_LOCK_DIR ?? "/tmp/llem-gpu-locks"),
+      dir: gpuLockDir(options.env),
       wait: !options.noWait,
       holder: {
         pid: Deno.pid,
@@ -425,7 +427,6 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
             timeoutMs,
           ),
           signal,
-          open,
         );
         phase("measuring", run.index, `${config.dataset.n_prompts} requests`);
         // The window: counter reads at the edges, as close to go and done as the host can be.
@@ -435,7 +436,6 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyOutcome> 
         const done = await interruptible(
           open.harness.request({ type: "go", window_id: windowId }, "done", timeoutMs),
           signal,
-          open,
         );
         const counterEnd = gpus.map((g) => readCounter(g));
         const endSeconds = sharedClockSeconds();
@@ -676,7 +676,7 @@ function readCounter(gpu: Gpu): CounterReading | null {
 }
 
 /** Wait for a session request, or stop at an interrupt (the session is then killed by the caller). */
-async function interruptible<T>(request: Promise<T>, signal: AbortSignal, _session: OpenSession): Promise<T> {
+async function interruptible<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) throw new Interrupted();
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
@@ -691,7 +691,10 @@ async function interruptible<T>(request: Promise<T>, signal: AbortSignal, _sessi
   }
 }
 
-async function failSession(session: OpenSession | null): Promise<void> {
+/** Kill a session's harness and remove what it was given (secrets, exchange folder). */
+async function failSession(
+  session: Pick<OpenSession, "harness" | "secrets" | "exchangeDir"> | null,
+): Promise<void> {
   if (!session) return;
   if (session.harness.exitCode === null) await session.harness.kill().catch(() => {});
   session.secrets?.remove();
@@ -716,8 +719,11 @@ async function openSession(
   const sessionId = `${Deno.pid}-${run.session}-${crypto.randomUUID().slice(0, 8)}`;
   const exchangeDir = Deno.makeTempDirSync({ prefix: "llem-exchange-" });
   const secretsMap = collectSecrets(options.env);
-  const owner = runner === "docker" || runner === "podman"
-    ? (options.host.uid === 0 ? { uid: 65534, gid: 65534 } : null)
+  // Container runners may run the engine as other ids than llem's (nobody, when llem is root): give it
+  // its exchange folder and secrets file.
+  const engineIds = containerIds(options.host.uid, options.host.gid);
+  const owner = (runner === "docker" || runner === "podman") && engineIds.uid !== options.host.uid
+    ? engineIds
     : null;
   if (owner) Deno.chownSync(exchangeDir, owner.uid, owner.gid);
   const secrets = Object.keys(secretsMap).length ? writeSecretsFile(secretsMap, owner) : null;
@@ -731,14 +737,7 @@ async function openSession(
     host: {
       ...options.host,
       env: options.env,
-      exists: (path) => {
-        try {
-          Deno.statSync(path);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      exists: pathExists,
     },
   });
   const logDir = join(studyDir, STUDY_ARTEFACTS_DIR, "sessions");
@@ -760,30 +759,15 @@ async function openSession(
     Deno.removeSync(exchangeDir, { recursive: true });
     throw error;
   }
-  const open: OpenSession = {
-    planSession: run.session,
-    harness,
-    secrets,
-    logPath,
-    loaded: undefined as unknown as OpenSession["loaded"],
-    warmup: null,
-    loadedIdleWatts: new Map(),
-    enginePids: new Set(),
-    runner,
-    runnerReason: reason,
-    image: launch.image,
-    python: launch.python,
-    engineVersion: harness.hello.engine_version,
-    exchangeDir,
-  };
+  const started = { harness, secrets, exchangeDir };
   try {
     phase("loading", run.index, config.model);
-    open.loaded = await interruptible(
+    const loaded = await interruptible(
       harness.request(
         {
           type: "configure",
           model: config.model,
-          engine_options: engineOptionsFor(config),
+          engine_options: ENGINES[config.engine].engineOptions(config),
           dtype: config.generation.dtype,
           seed: config.generation.decoding.seed,
         },
@@ -791,8 +775,21 @@ async function openSession(
         timeoutMs,
       ),
       options.signal,
-      open,
     );
+    const open: OpenSession = {
+      ...started,
+      planSession: run.session,
+      logPath,
+      loaded,
+      warmup: null,
+      loadedIdleWatts: new Map(),
+      enginePids: new Set(),
+      runner,
+      runnerReason: reason,
+      image: launch.image,
+      python: launch.python,
+      engineVersion: harness.hello.engine_version,
+    };
     for (const gpu of options.gpuSystem.gpus.filter((g) => uuids.includes(g.info.uuid))) {
       for (const process of gpu.runningProcesses()) open.enginePids.add(process.pid);
     }
@@ -805,7 +802,6 @@ async function openSession(
       await interruptible(
         harness.request({ type: "idle", seconds: baseline.spot_check_seconds }, "idle_done", timeoutMs),
         options.signal,
-        open,
       );
       await sampler.flush();
       drain();
@@ -845,7 +841,6 @@ async function openSession(
           timeoutMs,
         ),
         options.signal,
-        open,
       );
       sampler?.setPhase("idle");
     }
@@ -854,13 +849,9 @@ async function openSession(
     sampler?.setPhase("idle");
     // The caller records the failure with this session's log.
     (error as { llemSessionLog?: string }).llemSessionLog = logPath;
-    await failSession(open);
+    await failSession(started);
     throw error;
   }
-}
-
-function engineOptionsFor(config: ExperimentConfig): Record<string, unknown> {
-  return { ...(config[config.engine] ?? {}) };
 }
 
 /** Copy a failed session's log to failed-runs/<run dir>.log; returns its path relative to the study. */
@@ -963,5 +954,5 @@ function writeStudyArtefacts(studyDir: string, plan: StudyPlan, configPath: stri
     })),
   );
   writeJsonAtomic(join(dir, "skipped_points.json"), plan.skipped);
-  writeJsonAtomic(join(dir, "plan.json"), { ...plan, experiments: plan.experiments.map((e) => ({ ...e })) });
+  writeJsonAtomic(join(dir, "plan.json"), plan);
 }

@@ -38,6 +38,16 @@ export interface LaunchHost {
   exists(path: string): boolean;
 }
 
+/** Whether a path exists on this host (what LaunchHost.exists is, outside tests). */
+export function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The Hugging Face cache folder on the host: $HF_HUB_CACHE, $HF_HOME/hub, else ~/.cache/huggingface/hub. */
 export function huggingFaceCacheDir(env: Record<string, string | undefined>): string | null {
   if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
@@ -47,9 +57,9 @@ export function huggingFaceCacheDir(env: Record<string, string | undefined>): st
 }
 
 /** A model given as a local folder (absolute, or relative to the working directory) that exists. */
-export function localModelPath(model: string, host: LaunchHost): string | null {
-  const path = resolve(host.cwd, model);
-  return host.exists(path) ? path : null;
+export function localModelPath(model: string, cwd: string, exists: (path: string) => boolean): string | null {
+  const path = resolve(cwd, model);
+  return exists(path) ? path : null;
 }
 
 /** A model that can only mean a local folder (not a Hugging Face id). */
@@ -77,7 +87,7 @@ export function sessionLaunch(
   },
 ): SessionLaunch {
   const { host } = options;
-  const localModel = localModelPath(config.model, host);
+  const localModel = localModelPath(config.model, host.cwd, host.exists);
   const cache = huggingFaceCacheDir(host.env);
   const readOnlyMounts = localModel ? [localModel] : cache && host.exists(cache) ? [cache] : [];
   const env: Record<string, string> = {};
