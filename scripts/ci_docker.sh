@@ -7,6 +7,13 @@
 # cached as a tarball under $LLEM_CI_CACHE (default /var/cache/llem-ci), so reruns take seconds.
 # On success the image tag is written to build/docker_test_image.
 #
+# GPUs for containers: Docker's `--gpus` works only when dockerd finds the NVIDIA Container Toolkit's
+# `nvidia-container-runtime-hook` on its PATH. Where no real toolkit is installed and this script starts
+# dockerd, it puts a stand-in hook first on dockerd's PATH ($CACHE/standin-toolkit): Docker then takes
+# `--gpus "device=UUID"` by its real code path (it sets NVIDIA_VISIBLE_DEVICES and runs the hook before
+# the container starts); the stand-in logs the call and mounts nothing, since there is no GPU here.
+# A daemon this script did not start is never restarted or changed.
+#
 # It never fails CI: where Docker cannot work here it prints one line saying why, stops any daemon it
 # started, and exits 0 (the container tests then report themselves as skipped).
 set -uo pipefail
@@ -18,11 +25,15 @@ TAG_FILE=build/docker_test_image
 IMAGE_REPO=llem-test-engine
 SUITE=bookworm
 DEBOOTSTRAP_ARGS=(--variant=minbase --include=python3 "$SUITE")
+# Change this when the steps that build the image below change: the tag is a hash of it and the args.
+IMAGE_RECIPE="debootstrap, drop apt lists and docs, docker import with label io.llem.test-image (1)"
 DAEMON_WAIT_S=${LLEM_CI_DOCKER_WAIT_S:-30}
 DEBOOTSTRAP_LIMIT_S=600
 
 started_pid=""
 workdir=""
+STANDIN_DIR="$CACHE/standin-toolkit"
+PID_FILE="$CACHE/dockerd.pid"
 
 log() { echo "ci_docker: $*"; }
 
@@ -87,8 +98,14 @@ try_start_daemon() {
   echo "== $(date -u +%FT%TZ) dockerd $*" >>"$daemon_log"
   local first_line
   first_line=$(wc -l <"$daemon_log")
-  setsid dockerd "$@" </dev/null >>"$daemon_log" 2>&1 9>&- & # 9>&-: the daemon must not hold the lock
+  local path=$PATH
+  if ! command -v nvidia-container-runtime-hook >/dev/null 2>&1; then
+    write_standin_hook
+    path="$STANDIN_DIR:$PATH"
+  fi
+  PATH=$path setsid dockerd "$@" </dev/null >>"$daemon_log" 2>&1 9>&- & # 9>&-: the daemon must not hold the lock
   started_pid=$!
+  echo "$started_pid" >"$PID_FILE"
   for _ in $(seq 1 $((DAEMON_WAIT_S * 2))); do
     if daemon_answers; then
       log "dockerd started (attempt $attempt: dockerd${*:+ $*}; log $daemon_log)"
@@ -110,6 +127,35 @@ try_start_daemon() {
   return 1
 }
 
+# The stand-in for the NVIDIA Container Toolkit's prestart hook (see the header).
+write_standin_hook() {
+  mkdir -p "$STANDIN_DIR"
+  cat >"$STANDIN_DIR/nvidia-container-runtime-hook" <<HOOK
+#!/bin/sh
+# Stand-in for the NVIDIA Container Toolkit hook (written by scripts/ci_docker.sh): no GPU here, so it
+# mounts nothing; it reads the OCI state runc passes and logs that it was called.
+state=\$(/bin/cat)
+echo "\$(/bin/date -u +%FT%TZ) \$1 \$state" >>"$STANDIN_DIR/hook.log"
+exit 0
+HOOK
+  chmod 755 "$STANDIN_DIR/nvidia-container-runtime-hook"
+}
+
+# Whether the running daemon was started by this script (its pid file names a live dockerd).
+daemon_is_ours() {
+  local pid
+  pid=$(cat "$PID_FILE" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = dockerd ]
+}
+
+# Whether that daemon was started before it had the stand-in hook on its PATH.
+daemon_lacks_gpu_hook() {
+  local pid
+  pid=$(cat "$PID_FILE")
+  command -v nvidia-container-runtime-hook >/dev/null 2>&1 && return 1
+  ! tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q "^PATH=$STANDIN_DIR:"
+}
+
 if [ "$(uname -s)" != "Linux" ]; then give_up "not Linux ($(uname -s))"; fi
 mkdir -p "$CACHE" build 2>/dev/null || give_up "cannot create $CACHE"
 
@@ -117,7 +163,13 @@ mkdir -p "$CACHE" build 2>/dev/null || give_up "cannot create $CACHE"
 exec 9>"$CACHE/lock"
 flock -w 300 9 || give_up "another ci_docker.sh held $CACHE/lock for 5 minutes"
 
-# 1. A daemon that answers.
+# 1. A daemon that answers (one this script started without the stand-in hook is restarted with it).
+if daemon_answers && daemon_is_ours && daemon_lacks_gpu_hook; then
+  log "restarting the dockerd this script started, to give it the stand-in GPU hook"
+  started_pid=$(cat "$PID_FILE")
+  stop_started_daemon
+  for _ in $(seq 1 20); do daemon_answers || break; sleep 0.5; done
+fi
 if ! daemon_answers; then
   [ "$(id -u)" -eq 0 ] || give_up "no Docker daemon answers and this user (uid $(id -u)) cannot start one"
   if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
@@ -136,7 +188,7 @@ started_pid="" # the daemon works: it stays up for the tests
 # 2. The test image, tagged with the hash of its inputs.
 hash=$( (
   printf '%s\n' "${DEBOOTSTRAP_ARGS[@]}"
-  cat "$SELF"
+  echo "$IMAGE_RECIPE"
 ) | sha256sum | cut -c1-16)
 tag="$IMAGE_REPO:$hash"
 if docker image inspect "$tag" >/dev/null 2>&1; then

@@ -18,38 +18,12 @@ import { HarnessSession, SessionError, type SessionLimits } from "../src/runners
 import { reapContainers } from "../src/runners/reap_containers.ts";
 import { runCommand } from "../src/runners/run_command.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
+import { dockerTest } from "./docker_test_image.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 const WORKLOAD = TEST_WORKLOAD;
 const SECRET = "hf_secretTokenForTheDockerTest0123";
-
-/** The test image, or why the tests cannot run here (decided once, at module load). */
-const available = await probeDocker();
-
-async function probeDocker(): Promise<{ image: string } | { skip: string }> {
-  const info = await runCommand(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
-  if (info.code !== 0) return { skip: "no Docker daemon" };
-  let image: string;
-  try {
-    image = Deno.readTextFileSync(`${repo}build/docker_test_image`).trim();
-  } catch {
-    return { skip: "no Docker test image: run scripts/ci_docker.sh" };
-  }
-  const inspect = await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
-  if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run scripts/ci_docker.sh` };
-  return { image };
-}
-
-/** A Deno.test that runs only where Docker and the test image are; elsewhere a visible skip. */
-function dockerTest(name: string, fn: (image: string) => Promise<void>): void {
-  if ("skip" in available) {
-    Deno.test({ name: `SKIPPED (${available.skip}): ${name}`, ignore: true, fn: () => {} });
-  } else {
-    const image = available.image;
-    Deno.test(name, () => fn(image));
-  }
-}
 
 async function output(argv: string[]): Promise<string> {
   const result = await runCommand(argv, { timeoutMs: 30_000 });

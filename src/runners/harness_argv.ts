@@ -153,16 +153,58 @@ function containerArgv(
   return argv;
 }
 
-/** The `docker` runner: GPUs by UUID through the NVIDIA runtime (`--gpus "device=UUID,..."`). */
+/**
+ * How each container runtime is given GPUs by UUID. Docker: `--gpus "device=UUID,..."` (the quotes are
+ * part of the value: Docker reads it as CSV, and the UUIDs' commas must stay in one field); the NVIDIA
+ * Container Toolkit's hook then mounts those GPUs. Podman: CDI device names, and the user's ids kept.
+ */
+export function containerGpuFlags(runtime: "docker" | "podman", gpuUuids: readonly string[]): string[] {
+  if (runtime === "podman") {
+    return ["--userns", "keep-id", ...gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`])];
+  }
+  return gpuUuids.length ? ["--gpus", `"device=${gpuUuids.join(",")}"`] : [];
+}
+
+/** The `docker` runner: GPUs by UUID through the NVIDIA Container Toolkit. */
 export function dockerArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
-  const gpus = launch.gpuUuids.length ? ["--gpus", `"device=${launch.gpuUuids.join(",")}"`] : [];
-  return containerArgv("docker", launch, options, gpus);
+  return containerArgv("docker", launch, options, containerGpuFlags("docker", launch.gpuUuids));
 }
 
 /** The `podman` runner: GPUs by CDI device names (`nvidia.com/gpu=UUID`), the user's ids kept. */
 export function podmanArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
-  const gpus = launch.gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`]);
-  return containerArgv("podman", launch, options, ["--userns", "keep-id", ...gpus]);
+  return containerArgv("podman", launch, options, containerGpuFlags("podman", launch.gpuUuids));
+}
+
+/** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
+export const PYTHON_VERSION_CHECK =
+  "import sys; print('python %d.%d' % sys.version_info[:2]); sys.exit(0 if sys.version_info >= (3, 9) else 9)";
+
+/**
+ * A throwaway container with the session's image, GPUs and user, running only PYTHON_VERSION_CHECK:
+ * preflight's proof that the runtime can hand these GPUs to a container before a study starts.
+ */
+export function containerCheckArgv(
+  runtime: "docker" | "podman",
+  image: string,
+  gpuUuids: readonly string[],
+  user: string,
+  python = "python3",
+): string[] {
+  return [
+    runtime,
+    "run",
+    "--rm",
+    ...containerGpuFlags(runtime, gpuUuids),
+    "--network",
+    "none",
+    "--user",
+    user,
+    "--entrypoint",
+    python,
+    image,
+    "-c",
+    PYTHON_VERSION_CHECK,
+  ];
 }
 
 /** The `apptainer` runner: `exec --nv --containall` from a .sif or image reference, same mounts. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   apptainerArgv,
+  containerCheckArgv,
   containerRemoveArgv,
   containerUser,
   dockerArgv,
@@ -112,6 +113,26 @@ Deno.test("podmanArgv() names GPUs by CDI and keeps the user's ids", () => {
   assert.deepEqual(values(argv, "--userns"), ["keep-id"]);
   assert.deepEqual(values(argv, "--gpus"), []);
   assert.ok(argv.includes("--init"));
+});
+
+Deno.test("containerCheckArgv() asks for the session's GPUs, user and Python, with no network", () => {
+  const docker = containerCheckArgv(
+    "docker",
+    "img:1",
+    ["GPU-aaa", "GPU-bbb"],
+    "1000:1000",
+    "/venv/bin/python",
+  );
+  assert.deepEqual(docker.slice(0, 3), ["docker", "run", "--rm"]);
+  assert.deepEqual(values(docker, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
+  assert.deepEqual(values(docker, "--network"), ["none"]);
+  assert.deepEqual(values(docker, "--user"), ["1000:1000"]);
+  assert.deepEqual(values(docker, "--entrypoint"), ["/venv/bin/python"]);
+  assert.equal(docker[docker.indexOf("img:1") + 1], "-c");
+  const podman = containerCheckArgv("podman", "img:1", ["GPU-aaa"], "1000:1000");
+  assert.deepEqual(values(podman, "--device"), ["nvidia.com/gpu=GPU-aaa"]);
+  assert.deepEqual(values(podman, "--gpus"), []);
+  assert.deepEqual(values(podman, "--entrypoint"), ["python3"]);
 });
 
 Deno.test("apptainerArgv() uses exec --nv --containall with the same mounts and GPUs by UUID", () => {

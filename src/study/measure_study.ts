@@ -50,6 +50,8 @@ export async function measureStudy(
       cwd: options.host.cwd,
       runs: pendingRuns,
       adapterPath: options.adapterPath,
+      uid: options.host.uid,
+      gid: options.host.gid,
     });
     const proceed = options.onPreflight?.(report) ?? true;
     if (report.problems.length || !proceed || !gpuSystem) return { kind: "preflight", report };

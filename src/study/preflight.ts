@@ -5,6 +5,7 @@ import { ENGINES } from "../engines/engine_registry.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { gpuEnvironment, GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
+import { containerCheckArgv, containerUser } from "../runners/harness_argv.ts";
 import { probeRuntimes, type RuntimeProbe } from "../runners/probe_runtimes.ts";
 import { resolveAutoRunner } from "../runners/resolve_runner.ts";
 import { runCommand } from "../runners/run_command.ts";
@@ -18,7 +19,7 @@ import {
 
 /** One thing that stops a study from starting, with how to fix it. */
 export interface PreflightProblem {
-  check: "nvml" | "gpus" | "runner" | "image" | "model" | "disk" | "busy_gpu" | "dataset";
+  check: "nvml" | "gpus" | "runner" | "image" | "container_gpus" | "model" | "disk" | "busy_gpu" | "dataset";
   message: string;
   fix: string;
 }
@@ -59,6 +60,9 @@ export async function preflight(
     probe?: () => Promise<RuntimeProbe[]>;
     /** Replace the engine adapter (the test engine): the engine library need not be installed. */
     adapterPath: string | null;
+    /** The invoking user's ids: containers run as them (see containerUser). */
+    uid: number;
+    gid: number;
   },
 ): Promise<PreflightReport> {
   const problems: PreflightProblem[] = [];
@@ -73,13 +77,14 @@ export async function preflight(
   if (options.nvmlFailure) add(options.nvmlFailure);
   const system = options.gpuSystem;
   const used = new Set<string>();
+  const gpusOf = new Map<number, string[]>();
   if (system) {
     const infos = system.gpus.map((g) => g.info);
     for (const experiment of plan.experiments) {
       try {
-        for (const uuid of selectGpus(infos, experiment.config.gpus, gpuEnvironment(options.env))) {
-          used.add(uuid);
-        }
+        const uuids = selectGpus(infos, experiment.config.gpus, gpuEnvironment(options.env));
+        gpusOf.set(experiment.id, uuids);
+        for (const uuid of uuids) used.add(uuid);
       } catch (error) {
         if (!(error instanceof GpuSelectionError)) throw error;
         add({
@@ -105,7 +110,8 @@ export async function preflight(
 
   let probes: RuntimeProbe[] | null = null;
   const probe = async () => probes ??= await (options.probe ?? probeRuntimes)();
-  const checked = new Set<string>();
+  const runnerUsable = new Map<string, boolean>();
+  const gpusChecked = new Set<string>();
   for (const experiment of plan.experiments) {
     const config = experiment.config;
     let choice: { runner: ConcreteRunner; reason: string | null };
@@ -115,11 +121,23 @@ export async function preflight(
     } else choice = { runner: config.runner, reason: null };
     runners.set(experiment.id, choice);
     const key = JSON.stringify([choice.runner, config.image, config.engine, config.python]);
-    if (!checked.has(key)) {
-      checked.add(key);
-      for (const problem of await checkRunner(config, choice.runner, await probe(), options.adapterPath)) {
-        add(problem);
-      }
+    if (!runnerUsable.has(key)) {
+      const found = await checkRunner(config, choice.runner, await probe(), options.adapterPath);
+      found.forEach(add);
+      runnerUsable.set(key, found.length === 0);
+    }
+    const uuids = gpusOf.get(experiment.id);
+    const gpuKey = JSON.stringify([choice.runner, config.image, config.engine, uuids]);
+    // Only worth a container when the runtime and the image are fine; else those problems say enough.
+    if (
+      (choice.runner === "docker" || choice.runner === "podman") && uuids && runnerUsable.get(key) &&
+      !gpusChecked.has(gpuKey)
+    ) {
+      gpusChecked.add(gpuKey);
+      const image = config.image ?? ENGINES[config.engine].defaultImage;
+      const user = containerUser(options.uid, options.gid);
+      const problem = await checkContainerGpus(choice.runner, image, uuids, user);
+      if (problem) add(problem);
     }
     for (const problem of checkModel(config, options)) add(problem);
     if (
@@ -224,6 +242,49 @@ async function checkRunner(
     }];
   }
   return [];
+}
+
+/**
+ * Start a throwaway container with the session's image, GPUs and user: the one proof, before any
+ * measurement, that the runtime can hand these GPUs to a container (the NVIDIA Container Toolkit is
+ * installed and Docker configured for it) and that the image's Python can run the harness.
+ */
+async function checkContainerGpus(
+  runtime: "docker" | "podman",
+  image: string,
+  uuids: string[],
+  user: string,
+): Promise<PreflightProblem | null> {
+  const result = await runCommand(containerCheckArgv(runtime, image, uuids, user), { timeoutMs: 120_000 });
+  if (!result.startError && !result.timedOut && result.code === 0) return null;
+  const said = (result.stderr.trim().split("\n").at(-1) ?? "").replace(/^(docker|Error): /i, "");
+  const gpus = uuids.join(", ");
+  if (result.code === 9) {
+    return {
+      check: "image",
+      message: `the Python in image ${image} is older than 3.9 (${result.stdout.trim()})`,
+      fix: "use an image with Python 3.9 or newer",
+    };
+  }
+  if (/device driver|capabilities|nvidia|cdi|device/i.test(said)) {
+    return {
+      check: "container_gpus",
+      message: `${runtime} cannot give a container GPUs ${gpus}: ${said}`,
+      fix: runtime === "docker"
+        ? "install the NVIDIA Container Toolkit and configure Docker for it " +
+          "(nvidia-ctk runtime configure --runtime=docker, then restart dockerd), or use --runner process"
+        : "generate a CDI specification (nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml), " +
+          "or use --runner process",
+    };
+  }
+  const why = result.startError ??
+    (result.timedOut ? "it did not finish within 120 s" : said || `exit code ${result.code}`);
+  return {
+    check: "container_gpus",
+    message: `a test container of image ${image} with GPUs ${gpus} failed: ${why}`,
+    fix:
+      "check that the image runs python3 (docker run --rm --entrypoint python3 IMAGE -V), and the runtime's GPU setup",
+  };
 }
 
 function checkModel(

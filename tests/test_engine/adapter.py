@@ -7,6 +7,7 @@ Engine options (from `configure`):
   eos_after      tokens after which a request stops when ignore_eos is false (default: never)
   fail           one of: load, exit_mid_window, hang, oom, garbage, out_of_order, print_stdout, raise
   fail_on_window the window ordinal (1-based) on which `fail` fires (default 1)
+  expect_env     {NAME: value}: fail to load unless the environment has exactly these values
 Prompts are whitespace-separated words; one word is one token.
 """
 import hashlib
@@ -47,6 +48,10 @@ class TestEngine:
             seen = hashlib.sha256(os.environ.get(name, "").encode("utf-8")).hexdigest()
             if seen != digest:
                 raise RuntimeError("the environment variable %s is missing or different" % name)
+        for name, value in self.options.get("expect_env", {}).items():
+            # Proves what a runner put in the engine's environment (the GPUs a container was given).
+            if os.environ.get(name) != value:
+                raise RuntimeError("%s is %r, expected %r" % (name, os.environ.get(name), value))
         return {
             "model_info": {"parameters": 1000, "layers": 2, "hidden_size": 16, "vocab_size": 100, "dtype": dtype},
             "memory_bytes": None,

@@ -1,0 +1,65 @@
+/**
+ * The container test image built by scripts/ci_docker.sh (Debian minbase + python3, no registry), and
+ * Deno tests that run only where a Docker daemon and that image are; elsewhere they show as skipped.
+ */
+import { runCommand } from "../src/runners/run_command.ts";
+
+const repo = new URL("../", import.meta.url).pathname;
+
+/** The test image, or why the tests cannot run here (decided once, at module load). */
+const available = await probeDocker();
+
+export async function probeDocker(): Promise<{ image: string } | { skip: string }> {
+  const info = await runCommand(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
+  if (info.code !== 0) return { skip: "no Docker daemon" };
+  let image: string;
+  try {
+    image = Deno.readTextFileSync(`${repo}build/docker_test_image`).trim();
+  } catch {
+    return { skip: "no Docker test image: run scripts/ci_docker.sh" };
+  }
+  const inspect = await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
+  if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run scripts/ci_docker.sh` };
+  return { image };
+}
+
+/**
+ * Whether Docker takes `--gpus` here: dockerd found an NVIDIA Container Toolkit hook on its PATH (the
+ * real one, or the stand-in scripts/ci_docker.sh gives a daemon it starts). Decided once, lazily.
+ */
+let gpus: Promise<string | null> | null = null;
+function gpusUnavailable(image: string): Promise<string | null> {
+  return gpus ??= runCommand(
+    ["docker", "run", "--rm", "--gpus", '"device=GPU-probe"', "--network", "none", "--entrypoint", "python3"]
+      .concat([image, "-c", "pass"]),
+    { timeoutMs: 60_000 },
+  ).then((result) =>
+    result.code === 0 ? null : `Docker takes no --gpus: ${result.stderr.trim().split("\n").at(-1) ?? ""}`
+  );
+}
+
+/**
+ * A Deno.test that runs only where Docker and the test image are (and, with `gpus`, where Docker takes
+ * `--gpus`); elsewhere a visible skip.
+ */
+export function dockerTest(
+  name: string,
+  fn: (image: string) => Promise<void>,
+  options: { gpus?: boolean } = {},
+): void {
+  if ("skip" in available) {
+    Deno.test({ name: `SKIPPED (${available.skip}): ${name}`, ignore: true, fn: () => {} });
+    return;
+  }
+  const image = available.image;
+  if (!options.gpus) {
+    Deno.test(name, () => fn(image));
+    return;
+  }
+  Deno.test(name, async (t) => {
+    const why = await gpusUnavailable(image);
+    // A skip that still shows: the step is ignored with the reason in its name.
+    if (why) await t.step({ name: `SKIPPED (${why})`, ignore: true, fn: () => {} });
+    else await fn(image);
+  });
+}

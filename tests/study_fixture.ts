@@ -1,0 +1,114 @@
+/**
+ * Studies for end-to-end tests of `llem run`: a folder with a local "model", a scenario for the NVML
+ * stand-in and a config, and llem run as a separate process the way a user runs it.
+ */
+import { join } from "node:path";
+import { manifestSchema } from "../src/results/manifest_schema.ts";
+import { experimentResultSchema } from "../src/results/result_schema.ts";
+import { fakeNvmlLibrary } from "./fake_nvml_library.ts";
+import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
+
+const repo = new URL("../", import.meta.url).pathname;
+/** The stand-in GPU's constant draw in the default scenario. */
+export const POWER_W = 70;
+
+/** A study folder, its config file, and the environment llem runs with against the stand-ins. */
+export interface Study {
+  dir: string;
+  file: string;
+  env: Record<string, string>;
+}
+
+/** A study folder with a local "model", a scenario for the stand-in, a fresh baseline cache and a config. */
+export function makeStudy(
+  yaml: (model: string) => string,
+  scenario = `gpu.0.power = const:${POWER_W}\n`,
+): Study {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-run-test-" });
+  const model = join(dir, "tiny-model");
+  Deno.mkdirSync(model);
+  Deno.writeTextFileSync(join(model, "config.json"), "{}");
+  Deno.writeTextFileSync(join(dir, "scenario.ini"), scenario);
+  const file = join(dir, "study.yaml");
+  Deno.writeTextFileSync(file, yaml(model));
+  return {
+    dir,
+    file,
+    env: {
+      LLEM_NVML_LIBRARY: fakeNvmlLibrary("full"),
+      FAKE_NVML_SCENARIO: join(dir, "scenario.ini"),
+      LLEM_ADAPTER_OVERRIDE: `${repo}tests/test_engine/adapter.py`,
+      LLEM_CACHE_DIR: join(dir, "cache"),
+      LLEM_LOCK_DIR: join(dir, "locks"),
+      NO_COLOR: "1",
+    },
+  };
+}
+
+/** Run `body` on a fresh study folder, removed afterwards. */
+export async function withStudy(
+  yaml: (model: string) => string,
+  body: (study: Study) => Promise<void>,
+  scenario?: string,
+): Promise<void> {
+  const study = makeStudy(yaml, scenario);
+  try {
+    await body(study);
+  } finally {
+    Deno.removeSync(study.dir, { recursive: true });
+  }
+}
+
+/** A fast experiment: the test engine, the process runner, short baselines, no thermal floor. */
+export function experimentYaml(
+  model: string,
+  extra = "",
+  engineExtra = "{ttft_s: 0.005, token_s: 0.005}",
+): string {
+  return `
+model: ${model}
+runner: process
+dataset: {n_prompts: 4, input_len_tokens: 16}
+generation: {batch_size: 2, max_new_tokens: 8}
+transformers: {extra: ${engineExtra}}
+measurement:
+  sample_interval_ms: 10
+  baseline: {enabled: true, duration_seconds: 5, spot_check_seconds: 1}
+  warmup: {n_requests: 1}
+  thermal_floor: {enabled: false}
+${extra}`;
+}
+
+export function llem(args: string[], study: Study): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...LLEM_PERMISSIONS, `${repo}main.ts`, ...args],
+    cwd: study.dir,
+    env: study.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+export async function run(
+  args: string[],
+  study: Study,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await llem(args, study).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+export function studyDirs(study: Study): string[] {
+  const out = join(study.dir, "results");
+  return [...Deno.readDirSync(out)].filter((e) => e.isDirectory).map((e) => join(out, e.name)).sort();
+}
+
+export function manifestOf(dir: string) {
+  return manifestSchema.parse(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))));
+}
+
+export function resultOf(studyDir: string, runDir: string) {
+  return experimentResultSchema.parse(
+    JSON.parse(Deno.readTextFileSync(join(studyDir, runDir, "result.json"))),
+  );
+}
