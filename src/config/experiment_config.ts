@@ -95,7 +95,11 @@ export const measurementSchema = z.strictObject({
   methodology: z.enum(["total", "steady_state", "windowed"]).default("total")
     .describe("which slice of the run the headline metrics cover"),
   steady_state_discard_fraction: z.number().min(0).max(0.9).default(0.1)
-    .describe("leading fraction of the run dropped by steady_state"),
+    .describe("leading fraction of the run dropped by steady_state (when no onset is detected)"),
+  steady_state_detect: z.boolean().default(false)
+    .describe(
+      "steady_state: find where power settles (sliding-window detector) instead of dropping a fixed fraction",
+    ),
   window_seconds: z.tuple([z.number().min(0), z.number().gt(0)]).nullable().default(null)
     .describe("[start, end] seconds after the window opens; needed by methodology: windowed"),
   latency_profiling: z.boolean().default(false)

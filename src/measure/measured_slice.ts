@@ -4,6 +4,7 @@ import {
   type SliceEnergyBasis,
   type SliceSample,
 } from "./slice_energy.ts";
+import { detectSteadyOnsetAll } from "./detect_steady_onset.ts";
 import { type SliceTokenRequest, sliceTokens, type TokenAttribution } from "./slice_tokens.ts";
 
 /** Which slice of the window the headline metrics cover (config `measurement.methodology`). */
@@ -31,13 +32,16 @@ export interface MeasuredSlice {
   outputTokens: number;
   /** `all_requests` for the whole window, else how tokens were placed in the slice. */
   tokenAttribution: TokenAttribution | "all_requests";
+  /** How a steady_state slice's start was chosen; null for the other methodologies. */
+  steadyStateOnset: "discard_fraction" | "detected" | null;
   warnings: string[];
 }
 
 /**
  * The slice of a measurement window that the headline metrics cover: `total` is the whole window;
- * `steady_state` drops the leading `discardFraction` of it (ramp-up: first prefills, clocks and power
- * rising); `windowed` is `windowSeconds` [start, end] after the window opened, clipped to the window.
+ * `steady_state` drops the ramp-up at its start (first prefills, clocks and power rising): up to the onset
+ * found in the power trace with `detectOnset` (see detectSteadyOnset), else, or when none is found (a
+ * warning says why), the leading `discardFraction` of it; `windowed` is `windowSeconds` [start, end] after the window opened, clipped to the window.
  * A slice that cannot be honoured (no window_seconds, a window outside the run, or energy not measurable
  * over the slice on some GPU) falls back to the whole window, and says why in the warnings.
  */
@@ -45,6 +49,8 @@ export function measuredSlice(options: {
   methodology: Methodology;
   windowDurationSeconds: number;
   discardFraction: number;
+  /** steady_state: find the onset in the GPUs' power samples, falling back to discardFraction. */
+  detectOnset?: boolean;
   windowSeconds: readonly [number, number] | null;
   gpus: readonly MeasuredSliceGpu[];
   /** Request times in seconds since the window opened. */
@@ -64,14 +70,30 @@ export function measuredSlice(options: {
     edgeSource: null,
     outputTokens: options.requests.reduce((sum, r) => sum + r.output_tokens, 0),
     tokenAttribution: "all_requests",
+    steadyStateOnset: null,
     warnings,
   });
   let start: number;
   let end: number;
   if (options.methodology === "total") return whole();
+  let onset: MeasuredSlice["steadyStateOnset"] = null;
   if (options.methodology === "steady_state") {
     start = options.discardFraction * duration;
     end = duration;
+    onset = "discard_fraction";
+    if (options.detectOnset) {
+      const found = detectSteadyOnsetAll(options.gpus.map((g) => g.samples), duration);
+      if ("onsetSeconds" in found) {
+        start = found.onsetSeconds;
+        onset = "detected";
+      } else {
+        warnings.push(
+          `steady_state_not_detected: ${found.reason}; the leading ${
+            options.discardFraction * 100
+          }% of the window was discarded instead`,
+        );
+      }
+    }
   } else {
     if (!options.windowSeconds) {
       warnings.push("methodology windowed without measurement.window_seconds: the whole window is reported");
@@ -130,6 +152,7 @@ export function measuredSlice(options: {
     outputTokens: tokens.outputTokens,
     // No requests: nothing to place, and counting them all gives the same 0.
     tokenAttribution: tokens.attribution ?? "all_requests",
+    steadyStateOnset: onset,
     warnings,
   };
 }

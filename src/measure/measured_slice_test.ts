@@ -55,6 +55,41 @@ Deno.test("measuredSlice() steady_state drops the leading fraction of the window
   assert.equal(slice.tokenAttribution, "token_times");
 });
 
+Deno.test("measuredSlice() steady_state with detectOnset starts where power settles, else says why not", () => {
+  // 80 W until 1.5 s, then 200 W: counter and power agree, sampled every 0.1 s from -1 s to 11 s.
+  let joules = 5000;
+  let previous = 80;
+  const stepped: SliceSample[] = Array.from({ length: 121 }, (_, i) => {
+    const t = -1 + i * 0.1;
+    const watts = t < 1.5 - 1e-9 ? 80 : 200;
+    if (i > 0) joules += previous * 0.1;
+    previous = watts;
+    return { timeSeconds: t, energyJoules: joules, powerWatts: watts };
+  });
+  const windowJoules = 80 * 1.5 + 200 * 8.5;
+  const gpus = [{ windowEnergyJoules: windowJoules, samples: stepped }];
+  const detected = measuredSlice({ ...options, gpus, methodology: "steady_state", detectOnset: true });
+  assert.equal(detected.steadyStateOnset, "detected");
+  close(detected.startSeconds, 1.5);
+  close(detected.energyJoules[0], 200 * 8.5, 1e-6);
+  assert.deepEqual(detected.warnings, []);
+  const fixed = measuredSlice({ ...options, gpus, methodology: "steady_state" });
+  assert.equal(fixed.steadyStateOnset, "discard_fraction");
+  close(fixed.startSeconds, 2);
+  // A trace that never settles: the fixed fraction, and a warning naming the fallback.
+  const climbing = stepped.map((s) => ({ ...s, powerWatts: 100 + 20 * s.timeSeconds }));
+  const fallback = measuredSlice({
+    ...options,
+    gpus: [{ windowEnergyJoules: windowJoules, samples: climbing }],
+    methodology: "steady_state",
+    detectOnset: true,
+  });
+  assert.equal(fallback.steadyStateOnset, "discard_fraction");
+  close(fallback.startSeconds, 2);
+  assert.match(fallback.warnings.join("\n"), /^steady_state_not_detected: .*leading 20% of the window/);
+  assert.equal(measuredSlice({ ...options, methodology: "total", detectOnset: true }).steadyStateOnset, null);
+});
+
 Deno.test("measuredSlice() windowed takes window_seconds and clips it to the run", () => {
   const slice = measuredSlice({ ...options, methodology: "windowed", windowSeconds: [3, 5] });
   assert.deepEqual([slice.startSeconds, slice.endSeconds], [3, 5]);

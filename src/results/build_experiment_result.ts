@@ -177,6 +177,7 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
     methodology: measurement.methodology,
     windowDurationSeconds: windowSeconds,
     discardFraction: measurement.steady_state_discard_fraction,
+    detectOnset: measurement.steady_state_detect,
     windowSeconds: measurement.window_seconds,
     gpus: m.gpus.map((g) => ({
       windowEnergyJoules: g.energy.energyJoules,
@@ -330,6 +331,7 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
       slice_edge_source: slice.edgeSource,
       slice_output_tokens: slice.outputTokens,
       token_attribution: slice.tokenAttribution,
+      steady_state_onset: slice.steadyStateOnset,
     },
     multi_gpu: devices.metrics && {
       num_gpus: devices.metrics.numGpus,

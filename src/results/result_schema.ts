@@ -87,6 +87,10 @@ export const energyBreakdownSchema = z.strictObject({
     "how output tokens were placed in the slice: all_requests (the whole window), token_times (per-token " +
       "timestamps), proportional (each request's tokens spread over its span), mixed",
   ),
+  steady_state_onset: z.enum(["discard_fraction", "detected"]).nullable().describe(
+    "how the steady_state slice's start was chosen: the fixed discard fraction, or detected where power " +
+      "settled; null unless measurement_methodology is steady_state",
+  ),
 }).describe("how total and adjusted energy were obtained");
 
 /** MultiGPUMetrics: per-device figures of a multi-GPU run. */
