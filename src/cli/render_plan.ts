@@ -1,4 +1,5 @@
 import type { StudyPlan } from "../config/build_plan.ts";
+import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { valueAtPath } from "../config/plain_data.ts";
 import { formatDuration } from "./format_duration.ts";
 import { formatTable } from "./format_table.ts";
@@ -61,11 +62,7 @@ export function renderPlan(plan: StudyPlan, options: { all?: boolean } = {}): st
   const limit = options.all ? Infinity : SHOWN_ROWS;
   const experiments = new Map(plan.experiments.map((e) => [e.id, e]));
   const rows = plan.runs.slice(0, limit).map((run) => {
-    const config = experiments.get(run.experiment)!.config;
-    const values = plan.varying_keys.flatMap((key) => {
-      const value = valueAtPath(config, key);
-      return value === undefined ? [] : [`${key}=${show(value)}`];
-    }).join(" ");
+    const values = experimentValues(plan, experiments.get(run.experiment)!.config);
     return [
       String(run.index),
       String(run.cycle),
@@ -94,6 +91,14 @@ export function renderPlan(plan: StudyPlan, options: { all?: boolean } = {}): st
     for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** What sets an experiment apart in its plan: `key=value` for each of the plan's varying keys. */
+export function experimentValues(plan: StudyPlan, config: ExperimentConfig): string {
+  return plan.varying_keys.flatMap((key) => {
+    const value = valueAtPath(config, key);
+    return value === undefined ? [] : [`${key}=${show(value)}`];
+  }).join(" ");
 }
 
 function valuesText(values: Record<string, unknown>, lead: string): string {

@@ -77,6 +77,7 @@ export function renderStudyEvent(state: ProgressState, event: StudyEvent, nowMs:
       return [`${state.current}: ${event.dir}`];
     case "run_completed": {
       state.done += 1;
+      state.current = "";
       if (event.energyJ !== null) state.energyJ += event.energyJ;
       if (state.runStartedMs !== null) state.runSeconds.push((nowMs - state.runStartedMs) / 1000);
       const rate = event.tokensPerSecond === null ? "-" : `${event.tokensPerSecond.toFixed(1)} tok/s`;
@@ -90,6 +91,7 @@ export function renderStudyEvent(state: ProgressState, event: StudyEvent, nowMs:
     }
     case "run_failed":
       state.failed += 1;
+      state.current = "";
       if (state.runStartedMs !== null) state.runSeconds.push((nowMs - state.runStartedMs) / 1000);
       return [
         `  failed: ${event.errorType}: ${event.message}${event.logFile ? ` (log: ${event.logFile})` : ""}`,
@@ -100,16 +102,19 @@ export function renderStudyEvent(state: ProgressState, event: StudyEvent, nowMs:
       return [
         `study ${event.status}: ${event.completed} completed, ${event.failed} failed, ${event.pending} pending; ` +
         `${joules(event.totalEnergyJ)} measured in ${formatDuration(event.wallSeconds)}`,
-        `results: ${event.studyDir}`,
       ];
   }
 }
 
-/** The live line a terminal shows under the event lines: progress, phase, elapsed, energy, ETA. */
+/**
+ * The live line a terminal shows under the event lines (which hold the last results): progress, the
+ * current run and its phase, elapsed time, energy so far, ETA.
+ */
 export function statusLine(state: ProgressState, nowMs: number, width: number): string {
   const finished = state.done + state.failed;
   const eta = estimateRemainingSeconds(state);
-  const text = `${finished}/${state.totalRuns} runs | ${state.phase || "starting"} | ` +
+  const text = `${finished}/${state.totalRuns} runs done | ${state.current ? `${state.current} | ` : ""}` +
+    `${state.phase || "starting"} | ` +
     `elapsed ${formatDuration((nowMs - state.startedMs) / 1000)} | ${joules(state.energyJ)}` +
     (eta === null ? "" : ` | ETA ${formatDuration(eta)}`);
   return text.length > width ? text.slice(0, Math.max(0, width - 1)) + "…" : text;

@@ -70,7 +70,24 @@ Deno.test("statusLine() shows progress, phase, elapsed, energy and ETA, cut to t
     runSeconds: [30],
     phase: "warmup",
   };
-  assert.equal(statusLine(state, 65_000, 200), "1/4 runs | warmup | elapsed 1m 05s | 12.5 J | ETA 1m 30s");
+  assert.equal(
+    statusLine(state, 65_000, 200),
+    "1/4 runs done | warmup | elapsed 1m 05s | 12.5 J | ETA 1m 30s",
+  );
+  renderStudyEvent(state, {
+    type: "run_started",
+    run: 2,
+    totalRuns: 4,
+    dir: "002",
+    cycle: 1,
+    model: "m",
+    engine: "vllm",
+    session: 1,
+  }, 65_000);
+  assert.equal(
+    statusLine(state, 65_000, 200),
+    "1/4 runs done | [2/4] m vllm cycle 1 | warmup | elapsed 1m 05s | 12.5 J | ETA 1m 30s",
+  );
   const cut = statusLine(state, 65_000, 20);
   assert.equal(cut.length, 20);
   assert.ok(cut.endsWith("…"));

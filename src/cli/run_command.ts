@@ -15,6 +15,7 @@ import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
 import { readConfigFile } from "./read_config_file.ts";
 import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
 import { renderPlan } from "./render_plan.ts";
+import { renderStudySummary } from "./render_study_summary.ts";
 import { UsageError } from "./usage_error.ts";
 import { gitCommit, LLEM_VERSION } from "./version_info.ts";
 
@@ -198,6 +199,11 @@ export const runCommand: Command = {
         return 0;
       }
       const outcome = measured.outcome;
+      if (!json) {
+        // The summary, then the path last, where a user's eye (and `tail -1` in a job script) finds it.
+        if (!args.values.quiet) say("\n" + renderStudySummary(plan, outcome.manifest).join("\n") + "\n");
+        say(`results: ${outcome.studyDir}\n`);
+      }
       if (outcome.status === "interrupted") return 130;
       if (outcome.status !== "completed" || outcome.manifest.summary.failed > 0) return 4;
       return 0;
