@@ -6,6 +6,8 @@ import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
 import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import { readManifest } from "../results/manifest_store.ts";
+import { materializeHarness } from "../runners/materialize_harness.ts";
+import { llemCacheDir } from "../study/baseline_cache.ts";
 import { measureStudy } from "../study/measure_study.ts";
 import type { StudyEvent } from "../study/study_events.ts";
 import type { Command } from "./command.ts";
@@ -19,7 +21,8 @@ import { renderStudySummary } from "./render_study_summary.ts";
 import { UsageError } from "./usage_error.ts";
 import { gitCommit, LLEM_VERSION } from "./version_info.ts";
 
-const HARNESS_DIR = new URL("../../engines/", import.meta.url).pathname;
+/** The harness as shipped (a folder of the checkout, or embedded in a compiled llem). */
+const HARNESS_SOURCE = new URL("../../engines/", import.meta.url).pathname;
 
 /** `llem run CONFIG`: measure an experiment or a study, end to end, into a results directory. */
 export const runCommand: Command = {
@@ -168,7 +171,7 @@ export const runCommand: Command = {
         configPath: resolve(io.cwd, configPath),
         outputDir,
         resumeDir,
-        harnessDir: HARNESS_DIR,
+        harnessDir: materializeHarness(HARNESS_SOURCE, llemCacheDir(io.env)),
         adapterPath: io.env.LLEM_ADAPTER_OVERRIDE ?? null,
         env: io.env,
         noWait: args.values["no-wait"] === true,

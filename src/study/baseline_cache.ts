@@ -11,11 +11,15 @@ export interface CachedBaseline {
   driverVersion: string;
 }
 
-/** The cache folder: $LLEM_CACHE_DIR, else $XDG_CACHE_HOME/llem, else ~/.cache/llem; baselines below it. */
-export function baselineCacheDir(env: Record<string, string | undefined>): string {
-  const root = env.LLEM_CACHE_DIR ??
+/** llem's cache folder: $LLEM_CACHE_DIR, else $XDG_CACHE_HOME/llem, else ~/.cache/llem. */
+export function llemCacheDir(env: Record<string, string | undefined>): string {
+  return env.LLEM_CACHE_DIR ??
     (env.XDG_CACHE_HOME ? `${env.XDG_CACHE_HOME}/llem` : `${env.HOME ?? "."}/.cache/llem`);
-  return `${root}/baselines`;
+}
+
+/** The baseline cache: `baselines/` in llemCacheDir(). */
+export function baselineCacheDir(env: Record<string, string | undefined>): string {
+  return `${llemCacheDir(env)}/baselines`;
 }
 
 function fileFor(dir: string, uuid: string): string {
