@@ -54,7 +54,7 @@ Deno.test("llem run measures an experiment end to end: result, config, Parquet f
     assert.equal(requests.length, 4);
     assert.ok(requests.every((r) => r.output_tokens === 8));
     assert.match(result.stdout, /study completed: 1 completed, 0 failed/);
-    assert.match(result.stdout, /summary \(mean across cycles ±95% CI\)\n  exp  engine +model +runs ok/);
+    assert.match(result.stdout, /summary \(mean across cycles ±95% CI\)\n {2}exp {2}engine +model +runs ok/);
     assert.equal(result.stdout.trim().split("\n").at(-1), `results: ${dir}`);
   });
 });

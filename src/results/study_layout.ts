@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isAbsolute, relative, resolve } from "node:path";
+import { basename, isAbsolute, relative, resolve } from "node:path";
 
 /** The study-level checkpoint and summary, at the top of a study directory. */
 export const MANIFEST_FILE = "manifest.json";
@@ -68,7 +68,9 @@ export interface RunDirFields {
 
 /**
  * A run's directory name: `NNN_c<cycle>_<model>-<engine>_<hash>` (seed 001), the index zero-padded to
- * three digits (wider past 999), e.g. `001_c0_Qwen--Qwen2.5-0.5B-vllm_0123456789abcdef`.
+ * three digits (wider past 999), e.g. `001_c0_Qwen--Qwen2.5-0.5B-vllm_0123456789abcdef`. A model given as
+ * a local folder (absolute, or starting with ./ or ../) is named by its last component: the hash already
+ * tells runs apart, and `/scratch/u/models/qwen-0.5b` would otherwise fill the name with its path.
  */
 export function runDirName(fields: RunDirFields): string {
   if (!Number.isSafeInteger(fields.index) || fields.index < 1) {
@@ -78,7 +80,10 @@ export function runDirName(fields: RunDirFields): string {
     throw new RangeError(`Cannot name a run directory: cycle ${fields.cycle} is not a non-negative integer`);
   }
   const index = String(fields.index).padStart(3, "0");
-  return `${index}_c${fields.cycle}_${sanitizeName(fields.model)}-${sanitizeName(fields.engine)}_${
+  const model = isAbsolute(fields.model) || /^\.\.?\//.test(fields.model)
+    ? basename(fields.model.replace(/\/+$/, "")) || fields.model
+    : fields.model;
+  return `${index}_c${fields.cycle}_${sanitizeName(model)}-${sanitizeName(fields.engine)}_${
     sanitizeName(fields.hash)
   }`;
 }

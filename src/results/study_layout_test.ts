@@ -48,6 +48,16 @@ Deno.test("studyDirName() appends the UTC start to the second, with dashes for c
   assert.deepEqual(name.match(STUDY_DIR_PATTERN)?.slice(1), ["my-study--v2", "2026-05-07T12-32-08"]);
 });
 
+Deno.test("runDirName() names a model given as a local folder by its last component", () => {
+  const at = (model: string) =>
+    runDirName({ index: 1, cycle: 0, model, engine: "vllm", hash: "0123456789abcdef" });
+  assert.equal(at("/scratch/u/models/qwen-0.5b/"), "001_c0_qwen-0.5b-vllm_0123456789abcdef");
+  assert.equal(at("./models/tiny"), "001_c0_tiny-vllm_0123456789abcdef");
+  assert.equal(at("../tiny"), "001_c0_tiny-vllm_0123456789abcdef");
+  assert.equal(at("/"), "001_c0_unnamed-vllm_0123456789abcdef");
+  assert.equal(at("org/model"), "001_c0_org--model-vllm_0123456789abcdef", "a Hugging Face id keeps its org");
+});
+
 Deno.test("runDirName() pads the index to three digits, wider past 999", () => {
   const fields = { cycle: 0, model: "Qwen/Qwen2.5-0.5B", engine: "vllm", hash: "0123456789abcdef" };
   assert.equal(runDirName({ ...fields, index: 1 }), "001_c0_Qwen--Qwen2.5-0.5B-vllm_0123456789abcdef");
