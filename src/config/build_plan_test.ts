@@ -145,3 +145,20 @@ Deno.test("buildPlan() reports problems of every point together, located at the 
       error.problems.map((p) => `${p.line}:${p.column}`).join(" ") === "3:30 3:37",
   );
 });
+
+Deno.test("steady_state_discard_fraction takes a fraction or auto, and auto is a measurement of its own", () => {
+  const plan = planOf(`
+model: m
+measurement: {methodology: steady_state}
+sweep:
+  measurement.steady_state_discard_fraction: [0.1, auto]
+`);
+  const [fixed, auto] = plan.experiments;
+  assert.equal(fixed!.config.measurement.steady_state_discard_fraction, 0.1);
+  assert.equal(auto!.config.measurement.steady_state_discard_fraction, "auto");
+  assert.notEqual(fixed!.measurement_config_hash, auto!.measurement_config_hash);
+  assert.throws(
+    () => planOf("model: m\nmeasurement: {steady_state_discard_fraction: detect}\n"),
+    (error: unknown) => error instanceof ConfigError && /steady_state_discard_fraction/.test(error.message),
+  );
+});

@@ -82,6 +82,9 @@ export const thermalFloorSchema = z.strictObject({
   ),
 }).prefault({});
 
+/** The fraction `steady_state_discard_fraction: auto` drops when no onset is found in the power trace. */
+export const AUTO_FALLBACK_DISCARD_FRACTION = 0.1;
+
 /** How energy and the timeseries are measured. */
 export const measurementSchema = z.strictObject({
   energy_source: z.enum(["auto", "counter", "power"]).default("auto")
@@ -94,12 +97,8 @@ export const measurementSchema = z.strictObject({
   thermal_floor: thermalFloorSchema.describe("cool-down before each measured window"),
   methodology: z.enum(["total", "steady_state", "windowed"]).default("total")
     .describe("which slice of the run the headline metrics cover"),
-  steady_state_discard_fraction: z.number().min(0).max(0.9).default(0.1)
-    .describe("leading fraction of the run dropped by steady_state (when no onset is detected)"),
-  steady_state_detect: z.boolean().default(false)
-    .describe(
-      "steady_state: find where power settles (sliding-window detector) instead of dropping a fixed fraction",
-    ),
+  steady_state_discard_fraction: z.union([z.number().min(0).max(0.9), z.literal("auto")]).default(0.1)
+    .describe("leading fraction of the run dropped by steady_state, or auto: detect where power settles"),
   window_seconds: z.tuple([z.number().min(0), z.number().gt(0)]).nullable().default(null)
     .describe("[start, end] seconds after the window opens; needed by methodology: windowed"),
   latency_profiling: z.boolean().default(false)

@@ -7,6 +7,7 @@ import { measuredSlice } from "../measure/measured_slice.ts";
 import { multiGpu } from "../measure/multi_gpu.ts";
 import { type ThrottleReasonSummary, throttleSummary } from "../measure/throttle_summary.ts";
 import { EnergyNotMeasuredError } from "./energy_not_measured_error.ts";
+import { AUTO_FALLBACK_DISCARD_FRACTION } from "../config/experiment_config.ts";
 import type { ExperimentMeasurement, GpuMeasurement } from "./experiment_measurement.ts";
 import { type ExperimentResult, experimentResultSchema, RESULT_SCHEMA_VERSION } from "./result_schema.ts";
 
@@ -176,8 +177,10 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
   const slice = measuredSlice({
     methodology: measurement.methodology,
     windowDurationSeconds: windowSeconds,
-    discardFraction: measurement.steady_state_discard_fraction,
-    detectOnset: measurement.steady_state_detect,
+    discardFraction: measurement.steady_state_discard_fraction === "auto"
+      ? AUTO_FALLBACK_DISCARD_FRACTION
+      : measurement.steady_state_discard_fraction,
+    detectOnset: measurement.steady_state_discard_fraction === "auto",
     windowSeconds: measurement.window_seconds,
     gpus: m.gpus.map((g) => ({
       windowEnergyJoules: g.energy.energyJoules,

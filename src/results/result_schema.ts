@@ -319,9 +319,9 @@ export const experimentResultSchema = z.strictObject({
   engine_version: z.string().nullable().describe("engine library version"),
   model_name: z.string().min(1).describe("Hugging Face model id or local path"),
   measurement_methodology: z.enum(["total", "steady_state", "windowed"]).describe(
-    "which slice of the window the headline metrics cover: the whole window, the window less its leading " +
-      "steady_state_discard_fraction, or measurement.window_seconds; total when the asked slice could not " +
-      "be honoured (see measurement_warnings)",
+    "which slice of the window the headline metrics cover: the whole window, the window less its ramp-up " +
+      "(steady_state_discard_fraction, or the detected onset), or measurement.window_seconds; total when the " +
+      "asked slice could not be honoured (see measurement_warnings)",
   ),
   steady_state_window: z.tuple([z.number().min(0), z.number().min(0)]).nullable().describe(
     "[start, end] of the measured slice, seconds since the window opened",
