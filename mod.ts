@@ -25,8 +25,6 @@ export type {
   StudyPlan,
   WallTimeLowerBound,
 } from "./src/config/build_plan.ts";
-import { materializeHarness } from "./src/runners/materialize_harness.ts";
-import { llemCacheDir } from "./src/study/baseline_cache.ts";
 export { buildPlan } from "./src/config/build_plan.ts";
 export { ConfigError, type ConfigProblem, formatProblem } from "./src/config/config_error.ts";
 export { measurementConfigHash, studyDesignHash } from "./src/config/config_hash.ts";
@@ -80,7 +78,7 @@ export async function runStudyFile(
     configPath: path,
     outputDir: options.outputDir ?? plan.execution.output_dir,
     resumeDir: options.resumeDir ?? null,
-    harnessDir: materializeHarness(new URL("./engines/", import.meta.url).pathname, llemCacheDir(env)),
+    harnessSourceDir: new URL("./engines/", import.meta.url).pathname,
     adapterPath: env.LLEM_ADAPTER_OVERRIDE ?? null,
     env,
     noWait: false,

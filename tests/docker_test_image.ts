@@ -2,6 +2,7 @@
  * The container test image built by scripts/ci_docker.sh (Debian minbase + python3, no registry), and
  * Deno tests that run only where a Docker daemon and that image are; elsewhere they show as skipped.
  */
+import { containerCheckArgv, containerUser } from "../src/runners/harness_argv.ts";
 import { runCommand } from "../src/runners/run_command.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
@@ -29,13 +30,14 @@ export async function probeDocker(): Promise<{ image: string } | { skip: string 
  */
 let gpus: Promise<string | null> | null = null;
 function gpusUnavailable(image: string): Promise<string | null> {
-  return gpus ??= runCommand(
-    ["docker", "run", "--rm", "--gpus", '"device=GPU-probe"', "--network", "none", "--entrypoint", "python3"]
-      .concat([image, "-c", "pass"]),
-    { timeoutMs: 60_000 },
-  ).then((result) =>
-    result.code === 0 ? null : `Docker takes no --gpus: ${result.stderr.trim().split("\n").at(-1) ?? ""}`
-  );
+  // The same container preflight starts, so the skip decision and llem agree on what "works" means.
+  const user = containerUser(Deno.uid() ?? 0, Deno.gid() ?? 0);
+  return gpus ??= runCommand(containerCheckArgv("docker", image, ["GPU-probe"], user), { timeoutMs: 60_000 })
+    .then((
+      result,
+    ) =>
+      result.code === 0 ? null : `Docker takes no --gpus: ${result.stderr.trim().split("\n").at(-1) ?? ""}`
+    );
 }
 
 /**

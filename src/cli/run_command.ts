@@ -6,8 +6,6 @@ import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
 import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import { readManifest } from "../results/manifest_store.ts";
-import { materializeHarness } from "../runners/materialize_harness.ts";
-import { llemCacheDir } from "../study/baseline_cache.ts";
 import { measureStudy } from "../study/measure_study.ts";
 import type { StudyEvent } from "../study/study_events.ts";
 import type { Command } from "./command.ts";
@@ -171,7 +169,7 @@ export const runCommand: Command = {
         configPath: resolve(io.cwd, configPath),
         outputDir,
         resumeDir,
-        harnessDir: materializeHarness(HARNESS_SOURCE, llemCacheDir(io.env)),
+        harnessSourceDir: HARNESS_SOURCE,
         adapterPath: io.env.LLEM_ADAPTER_OVERRIDE ?? null,
         env: io.env,
         noWait: args.values["no-wait"] === true,

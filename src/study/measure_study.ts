@@ -3,13 +3,17 @@ import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
 import { readManifest } from "../results/manifest_store.ts";
+import { materializeHarness } from "../runners/materialize_harness.ts";
+import { llemCacheDir } from "./baseline_cache.ts";
 import { preflight, type PreflightProblem, type PreflightReport } from "./preflight.ts";
 import { runStudy, type RunStudyOptions, type StudyOutcome } from "./run_study.ts";
 
 /** What measureStudy needs beyond the plan: where, with which NVML, and who listens. */
 export interface MeasureStudyOptions
-  extends Omit<RunStudyOptions, "plan" | "gpuSystem" | "runnerFor" | "onEvent" | "signal"> {
+  extends Omit<RunStudyOptions, "plan" | "gpuSystem" | "runnerFor" | "onEvent" | "signal" | "harnessDir"> {
   nvmlLibraryPath: string;
+  /** The harness as shipped (a checkout's engines/, or embedded in a compiled llem); see materializeHarness. */
+  harnessSourceDir: string;
   onEvent?: RunStudyOptions["onEvent"];
   signal?: AbortSignal;
   /** Told the preflight report before anything runs; return false to stop there (a dry run). */
@@ -58,6 +62,7 @@ export async function measureStudy(
     const byConfig = new Map(plan.experiments.map((e) => [e.config, e.id]));
     const outcome = await runStudy({
       ...options,
+      harnessDir: materializeHarness(options.harnessSourceDir, llemCacheDir(options.env)),
       plan,
       gpuSystem,
       runnerFor: (config) => report.runners.get(byConfig.get(config)!)!,

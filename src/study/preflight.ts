@@ -127,14 +127,14 @@ export async function preflight(
       runnerUsable.set(key, found.length === 0);
     }
     const uuids = gpusOf.get(experiment.id);
-    const gpuKey = JSON.stringify([choice.runner, config.image, config.engine, uuids]);
+    const image = config.image ?? ENGINES[config.engine].defaultImage;
+    const gpuKey = JSON.stringify([choice.runner, image, uuids]);
     // Only worth a container when the runtime and the image are fine; else those problems say enough.
     if (
       (choice.runner === "docker" || choice.runner === "podman") && uuids && runnerUsable.get(key) &&
       !gpusChecked.has(gpuKey)
     ) {
       gpusChecked.add(gpuKey);
-      const image = config.image ?? ENGINES[config.engine].defaultImage;
       const user = containerUser(options.uid, options.gid);
       const problem = await checkContainerGpus(choice.runner, image, uuids, user);
       if (problem) add(problem);
@@ -266,7 +266,7 @@ async function checkContainerGpus(
       fix: "use an image with Python 3.9 or newer",
     };
   }
-  if (/device driver|capabilities|nvidia|cdi|device/i.test(said)) {
+  if (/device|capabilit|nvidia|cdi/i.test(said)) {
     return {
       check: "container_gpus",
       message: `${runtime} cannot give a container GPUs ${gpus}: ${said}`,
@@ -283,7 +283,7 @@ async function checkContainerGpus(
     check: "container_gpus",
     message: `a test container of image ${image} with GPUs ${gpus} failed: ${why}`,
     fix:
-      "check that the image runs python3 (docker run --rm --entrypoint python3 IMAGE -V), and the runtime's GPU setup",
+      `check that the image runs python3 (${runtime} run --rm --entrypoint python3 ${image} -V), and the runtime's GPU setup`,
   };
 }
 
