@@ -11,11 +11,11 @@
  */
 import type { StudyPlan } from "./src/config/build_plan.ts";
 import { planStudy } from "./src/config/plan_study.ts";
-import { readConfigFile } from "./src/cli/read_config_file.ts";
-import { gitCommit, LLEM_VERSION } from "./src/cli/version_info.ts";
-import { nvmlLibraryPath } from "./src/gpu/nvml_gpu_system.ts";
+import { NotReadyError } from "./src/errors/not_ready_error.ts";
 import { measureStudy } from "./src/study/measure_study.ts";
+import { readConfigFile } from "./src/study/read_config_file.ts";
 import type { StudyEvent } from "./src/study/study_events.ts";
+import { resolveStudyRequest } from "./src/study/study_request.ts";
 import { type StudyResult, studyResult } from "./src/study/study_result.ts";
 
 export type {
@@ -49,11 +49,13 @@ export type { StudyEvent } from "./src/study/study_events.ts";
 export type { StudyResult } from "./src/study/study_result.ts";
 export type { PreflightProblem } from "./src/study/preflight.ts";
 
-/** Preflight found problems: nothing was run. */
-export class PreflightError extends Error {
+/** Preflight found problems: nothing was run (the environment is not ready). */
+export class PreflightError extends NotReadyError {
   constructor(readonly problems: { message: string; fix: string }[]) {
-    super(`preflight found ${problems.length} problem(s): ${problems.map((p) => p.message).join("; ")}`);
-    this.name = "PreflightError";
+    super(
+      `preflight found ${problems.length} problem(s): ${problems.map((p) => p.message).join("; ")}`,
+      problems.map((p) => p.fix).join("; "),
+    );
   }
 }
 
@@ -65,29 +67,23 @@ export async function runStudyFile(
   path: string,
   options: {
     outputDir?: string;
+    /** A study directory to resume. */
     resumeDir?: string;
     env?: Record<string, string | undefined>;
     onEvent?: (event: StudyEvent) => void;
     signal?: AbortSignal;
   } = {},
 ): Promise<StudyResult> {
-  const plan = planStudy(path, readConfigFile);
-  const env = options.env ?? Deno.env.toObject();
-  const measured = await measureStudy(plan, {
-    nvmlLibraryPath: nvmlLibraryPath(undefined, env),
+  const request = resolveStudyRequest({
     configPath: path,
-    outputDir: options.outputDir ?? plan.execution.output_dir,
-    resumeDir: options.resumeDir ?? null,
-    harnessSourceDir: new URL("./engines/", import.meta.url).pathname,
-    adapterPath: env.LLEM_ADAPTER_OVERRIDE ?? null,
-    env,
-    noWait: false,
-    llemVersion: LLEM_VERSION,
-    llemCommit: gitCommit(env),
-    host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: Deno.cwd() },
+    cwd: Deno.cwd(),
+    ...(options.outputDir !== undefined ? { outputDir: options.outputDir } : {}),
+    ...(options.resumeDir !== undefined ? { resume: { dir: options.resumeDir } } : {}),
+  }, options.env ?? Deno.env.toObject());
+  const measured = await measureStudy(request, {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (measured.kind === "preflight") throw new PreflightError(measured.report.problems);
-  return studyResult(plan, measured.outcome);
+  return studyResult(request.plan, measured.outcome);
 }

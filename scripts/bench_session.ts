@@ -6,9 +6,11 @@
  * host's closing read.
  *   deno run -A scripts/bench_session.ts [--windows 200] [--sessions 9]
  */
-import { containerRemoveArgv, containerUser, dockerArgv, processArgv } from "../src/runners/harness_argv.ts";
+import { containerRemoveArgv, dockerArgv } from "../src/runners/container_argv.ts";
+import { containerUser } from "../src/runners/container_user.ts";
+import { processArgv } from "../src/runners/process_argv.ts";
 import { HarnessSession } from "../src/runners/harness_session.ts";
-import { runCommand } from "../src/runners/run_command.ts";
+import { runProgram } from "../src/runners/run_program.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 const option = (name: string, fallback: number) => {
@@ -58,7 +60,7 @@ const image = (() => {
     return null;
   }
 })();
-const daemon = image ? await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 }) : null;
+const daemon = image ? await runProgram(["docker", "image", "inspect", image], { timeoutMs: 10_000 }) : null;
 if (image && daemon?.code === 0) {
   const user = containerUser(Deno.uid() ?? 0, Deno.gid() ?? 0);
   if (user.startsWith("65534")) Deno.chmodSync(launch.exchangeDir, 0o777);

@@ -8,7 +8,7 @@
 import { nvmlLibraryPath, openNvmlGpuSystem } from "../src/gpu/nvml_gpu_system.ts";
 import { selectGpus } from "../src/gpu/select_gpus.ts";
 import { windowEnergy } from "../src/measure/window_energy.ts";
-import { processArgv } from "../src/runners/harness_argv.ts";
+import { processArgv } from "../src/runners/process_argv.ts";
 import { HarnessSession } from "../src/runners/harness_session.ts";
 
 const repo = new URL("../", import.meta.url).pathname;

@@ -7,16 +7,12 @@
  * listed as ignored with a "SKIPPED (...)" name, so the skip shows in the output.
  */
 import assert from "node:assert/strict";
-import {
-  containerRemoveArgv,
-  containerUser,
-  dockerArgv,
-  type HarnessLaunch,
-  LLEM_LABEL,
-} from "../src/runners/harness_argv.ts";
+import { containerRemoveArgv, dockerArgv } from "../src/runners/container_argv.ts";
+import { containerUser } from "../src/runners/container_user.ts";
+import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
 import { reapContainers } from "../src/runners/reap_containers.ts";
-import { runCommand } from "../src/runners/run_command.ts";
+import { runProgram } from "../src/runners/run_program.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
 import { dockerTest } from "./docker_test_image.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
@@ -26,7 +22,7 @@ const WORKLOAD = TEST_WORKLOAD;
 const SECRET = "hf_secretTokenForTheDockerTest0123";
 
 async function output(argv: string[]): Promise<string> {
-  const result = await runCommand(argv, { timeoutMs: 30_000 });
+  const result = await runProgram(argv, { timeoutMs: 30_000 });
   assert.equal(result.code, 0, `${argv.join(" ")}: ${result.stderr || result.startError}`);
   return result.stdout.trim();
 }
@@ -209,7 +205,7 @@ dockerTest(
     await withSession(image, { fail: "exit_mid_window" }, async ({ session, sessionId }) => {
       await assert.rejects(
         () => window(session, "w"),
-        (e: unknown) => e instanceof SessionError && e.kind === "exited" && e.exitCode === 3,
+        (e: unknown) => e instanceof SessionError && e.failure === "exited" && e.exitCode === 3,
       );
       assert.deepEqual(await containersOf(sessionId), []);
     });
@@ -232,7 +228,7 @@ dockerTest(
     await withSession(image, { fail: "hang" }, async ({ session, sessionId }) => {
       await assert.rejects(
         () => window(session, "w", 1_500),
-        (e: unknown) => e instanceof SessionError && e.kind === "timeout",
+        (e: unknown) => e instanceof SessionError && e.failure === "timeout",
       );
       assert.notEqual(session.exitCode, null);
       // Killing the `docker run` client does not stop the container; the session's afterKill
@@ -242,7 +238,7 @@ dockerTest(
     await withSession(image, { fail: "hang" }, async ({ session }) => {
       await assert.rejects(
         () => window(session, "w", 60_000),
-        (e: unknown) => e instanceof SessionError && e.kind === "silent",
+        (e: unknown) => e instanceof SessionError && e.failure === "silent",
       );
     }, { limits: { silenceTimeoutMs: 500 } });
   },
@@ -252,14 +248,14 @@ dockerTest("garbage and out-of-order messages from a container are protocol viol
   await withSession(image, { fail: "garbage" }, async ({ session }) => {
     await assert.rejects(
       () => window(session, "w"),
-      (e: unknown) => e instanceof SessionError && e.kind === "protocol" && /not JSON/.test(e.message),
+      (e: unknown) => e instanceof SessionError && e.failure === "protocol" && /not JSON/.test(e.message),
     );
   });
   await withSession(image, { fail: "out_of_order" }, async ({ session }) => {
     await assert.rejects(
       () => window(session, "w"),
       (e: unknown) =>
-        e instanceof SessionError && e.kind === "protocol" &&
+        e instanceof SessionError && e.failure === "protocol" &&
         /expected done after go, got ready/.test(e.message),
     );
   });
@@ -270,7 +266,7 @@ dockerTest("a harness error arrives typed from a container, with its traceback",
     await assert.rejects(
       () => window(session, "w"),
       (e: unknown) =>
-        e instanceof SessionError && e.kind === "harness_error" &&
+        e instanceof SessionError && e.failure === "harness_error" &&
         e.harnessError?.error_type === "RuntimeError" && /Traceback/.test(e.harnessError.traceback),
     );
   });
@@ -313,7 +309,7 @@ dockerTest(
       const interfaces = (await output(["docker", "exec", name, "cat", "/proc/net/dev"])).split("\n").slice(2)
         .map((line) => line.trim().split(":")[0]);
       assert.deepEqual(interfaces, ["lo"]);
-      const write = await runCommand(["docker", "exec", name, "touch", "/llem/engines/written"], {
+      const write = await runProgram(["docker", "exec", name, "touch", "/llem/engines/written"], {
         timeoutMs: 10_000,
       });
       assert.notEqual(write.code, 0, "the harness folder is writable from the container");
@@ -363,7 +359,7 @@ dockerTest(
     const script =
       "import os, signal, time; os.kill(os.getpid(), signal.SIGKILL); time.sleep(0.2); print(os.getpid())";
     const label = `${LLEM_LABEL}=test-init-${crypto.randomUUID().slice(0, 8)}`;
-    const plain = await runCommand([
+    const plain = await runProgram([
       "docker",
       "run",
       "--rm",
@@ -380,7 +376,7 @@ dockerTest(
     });
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(plain.stdout.trim(), "1");
-    const init = await runCommand([
+    const init = await runProgram([
       "docker",
       "run",
       "--rm",

@@ -2,8 +2,9 @@
  * The container test image built by scripts/ci_docker.sh (Debian minbase + python3, no registry), and
  * Deno tests that run only where a Docker daemon and that image are; elsewhere they show as skipped.
  */
-import { containerCheckArgv, containerUser } from "../src/runners/harness_argv.ts";
-import { runCommand } from "../src/runners/run_command.ts";
+import { containerUser } from "../src/runners/container_user.ts";
+import { containerCheckArgv } from "../src/runners/readiness_argv.ts";
+import { runProgram } from "../src/runners/run_program.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 
@@ -11,7 +12,7 @@ const repo = new URL("../", import.meta.url).pathname;
 const available = await probeDocker();
 
 export async function probeDocker(): Promise<{ image: string } | { skip: string }> {
-  const info = await runCommand(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
+  const info = await runProgram(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
   if (info.code !== 0) return { skip: "no Docker daemon" };
   let image: string;
   try {
@@ -19,7 +20,7 @@ export async function probeDocker(): Promise<{ image: string } | { skip: string 
   } catch {
     return { skip: "no Docker test image: run scripts/ci_docker.sh" };
   }
-  const inspect = await runCommand(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
+  const inspect = await runProgram(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
   if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run scripts/ci_docker.sh` };
   return { image };
 }
@@ -32,7 +33,9 @@ let gpus: Promise<string | null> | null = null;
 function gpusUnavailable(image: string): Promise<string | null> {
   // The same container preflight starts, so the skip decision and llem agree on what "works" means.
   const user = containerUser(Deno.uid() ?? 0, Deno.gid() ?? 0);
-  return gpus ??= runCommand(containerCheckArgv("docker", image, ["GPU-probe"], user), { timeoutMs: 60_000 })
+  return gpus ??= runProgram(containerCheckArgv("docker", { image, gpuUuids: ["GPU-probe"], user }), {
+    timeoutMs: 60_000,
+  })
     .then((
       result,
     ) =>

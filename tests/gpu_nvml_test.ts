@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { openNvmlGpuSystem } from "../src/gpu/nvml_gpu_system.ts";
+import { GpuLost } from "../src/gpu/gpu_lost.ts";
 import { GpuSampler } from "../src/gpu/gpu_sampler.ts";
 import type { GpuSystem } from "../src/gpu/gpu.ts";
 import { windowEnergy } from "../src/measure/window_energy.ts";
@@ -284,7 +285,9 @@ Deno.test("the sampler stops cleanly and names the GPU that was lost mid-run", a
       const deadline = Date.now() + 5000;
       while (!sampler.failure && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.ok(sampler.failure, "the sampler noticed the lost GPU");
-      assert.equal(sampler.failure.lostUuid, uuids[1]);
+      assert.ok(sampler.failure instanceof GpuLost);
+      assert.equal(sampler.failure.details.uuid, uuids[1]);
+      assert.equal(sampler.failure.details.nvmlFunction, "nvmlDeviceGetTemperature");
       assert.match(sampler.failure.message, /NVML_ERROR_GPU_IS_LOST/);
       await assert.rejects(() => sampler.stop(), /GPU_IS_LOST/);
       assert.ok(sampler.drain().length > 0, "samples taken before the loss are kept");
@@ -357,7 +360,11 @@ Deno.test("llem monitor exits 4 and says which GPU was lost", async () => {
     FAKE_NVML_FAIL: "nvmlDeviceGetTotalEnergyConsumption:15:from=20",
   });
   assert.equal(result.code, 4);
-  assert.match(result.stderr, /sampling stopped: GPU GPU-.* was lost: .*NVML_ERROR_GPU_IS_LOST/);
+  assert.match(
+    result.stderr,
+    /^error: GPU GPU-\S+ was lost: nvmlDeviceGetTotalEnergyConsumption failed: NVML_ERROR_GPU_IS_LOST/,
+  );
+  assert.match(result.stderr, /^hint: check the GPU with nvidia-smi/m);
 });
 
 Deno.test("llem baseline measures, caches per UUID, then spot-checks the cached value", async () => {

@@ -3,7 +3,7 @@
  * mode the test engine can produce, and no process left behind.
  */
 import assert from "node:assert/strict";
-import { processArgv } from "../src/runners/harness_argv.ts";
+import { processArgv } from "../src/runners/process_argv.ts";
 import { HarnessSession, SessionError } from "../src/runners/harness_session.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
 
@@ -61,7 +61,7 @@ Deno.test("an engine that exits mid-window ends the session with its exit code a
   try {
     await assert.rejects(
       () => window(session, "w"),
-      (e: unknown) => e instanceof SessionError && e.kind === "exited" && e.exitCode === 3,
+      (e: unknown) => e instanceof SessionError && e.failure === "exited" && e.exitCode === 3,
     );
   } finally {
     cleanup();
@@ -85,7 +85,7 @@ Deno.test("a hanging engine is killed at the deadline, or sooner by the silence 
   try {
     await assert.rejects(
       () => window(first.session, "w", 500),
-      (e: unknown) => e instanceof SessionError && e.kind === "timeout",
+      (e: unknown) => e instanceof SessionError && e.failure === "timeout",
     );
     assert.notEqual(first.session.exitCode, null);
   } finally {
@@ -95,7 +95,7 @@ Deno.test("a hanging engine is killed at the deadline, or sooner by the silence 
   try {
     await assert.rejects(
       () => window(second.session, "w", 60_000),
-      (e: unknown) => e instanceof SessionError && e.kind === "silent",
+      (e: unknown) => e instanceof SessionError && e.failure === "silent",
     );
   } finally {
     second.cleanup();
@@ -107,7 +107,7 @@ Deno.test("garbage and out-of-order messages are protocol violations that end th
   try {
     await assert.rejects(
       () => window(garbage.session, "w"),
-      (e: unknown) => e instanceof SessionError && e.kind === "protocol" && /not JSON/.test(e.message),
+      (e: unknown) => e instanceof SessionError && e.failure === "protocol" && /not JSON/.test(e.message),
     );
   } finally {
     garbage.cleanup();
@@ -117,7 +117,7 @@ Deno.test("garbage and out-of-order messages are protocol violations that end th
     await assert.rejects(
       () => window(disorder.session, "w"),
       (e: unknown) =>
-        e instanceof SessionError && e.kind === "protocol" &&
+        e instanceof SessionError && e.failure === "protocol" &&
         /expected done after go, got ready/.test(e.message),
     );
   } finally {
@@ -131,7 +131,7 @@ Deno.test("a harness error arrives typed, with its traceback", async () => {
     await assert.rejects(
       () => window(session, "w"),
       (e: unknown) =>
-        e instanceof SessionError && e.kind === "harness_error" &&
+        e instanceof SessionError && e.failure === "harness_error" &&
         e.harnessError?.error_type === "RuntimeError" &&
         /Traceback/.test(e.harnessError.traceback),
     );
@@ -144,7 +144,7 @@ Deno.test("a load failure is a harness error, and the session can be stopped", a
   await assert.rejects(
     () => start({ fail: "load" }),
     (e: unknown) =>
-      e instanceof SessionError && e.kind === "harness_error" &&
+      e instanceof SessionError && e.failure === "harness_error" &&
       /asked to fail while loading/.test(e.message),
   );
 });

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LLEM_LABEL } from "../src/runners/harness_argv.ts";
-import { runCommand } from "../src/runners/run_command.ts";
+import { LLEM_LABEL } from "../src/runners/harness_launch.ts";
+import { runProgram } from "../src/runners/run_program.ts";
 import { dockerTest } from "./docker_test_image.ts";
 import { experimentYaml, manifestOf, POWER_W, resultOf, run, studyDirs, withStudy } from "./study_fixture.ts";
 
@@ -22,7 +22,7 @@ function dockerYaml(model: string, image: string, engine: string): string {
 
 /** Containers carrying llem's label, running or not (none may outlive a study). */
 async function llemContainers(): Promise<string[]> {
-  const listed = await runCommand(
+  const listed = await runProgram(
     ["docker", "ps", "--all", "--quiet", "--filter", `label=${LLEM_LABEL}`],
     { timeoutMs: 30_000 },
   );

@@ -5,9 +5,10 @@ import { baselineCacheDir } from "../study/baseline_cache.ts";
 import { resolveBaselines } from "../study/resolve_baselines.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
-import { NotReadyError } from "./not_ready_error.ts";
+import { NotReadyError } from "../errors/not_ready_error.ts";
 import { GPUS_OPTION, NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** `llem baseline`: measure (or show, after a spot check) each GPU's idle power, cached per UUID. */
 export const baselineCommand: Command = {
@@ -113,7 +114,7 @@ export const baselineCommand: Command = {
         for (const warning of row.warnings) io.out(`warning: ${row.uuid}: ${warning}\n`);
       }
     }
-    return rows.some((r) => r.powerWatts === null) ? 4 : 0;
+    return rows.some((r) => r.powerWatts === null) ? EXIT.failed : EXIT.ok;
   },
 };
 

@@ -4,8 +4,9 @@ import { probeRuntimes } from "../runners/probe_runtimes.ts";
 import type { Command } from "./command.ts";
 import { doctorChecks, type DoctorFacts } from "./doctor_checks.ts";
 import { formatTable } from "./format_table.ts";
-import { NotReadyError } from "./not_ready_error.ts";
+import { NotReadyError } from "../errors/not_ready_error.ts";
 import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** `llem doctor`: is this machine ready to measure? */
 export const doctorCommand: Command = {
@@ -82,7 +83,7 @@ export const doctorCommand: Command = {
           : `ready${warnings ? ` (${warnings} warning(s))` : ""}\n`,
       );
     }
-    return failed ? 3 : 0;
+    return failed ? EXIT.notReady : EXIT.ok;
   },
 };
 

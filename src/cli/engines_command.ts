@@ -2,6 +2,7 @@ import { ENGINE_IDS } from "../config/engine_id.ts";
 import { ENGINES, HARNESS_VERSION } from "../engines/engine_registry.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** `llem engines`: the engines, their default images and the harness version. */
 export const enginesCommand: Command = {
@@ -32,7 +33,7 @@ export const enginesCommand: Command = {
           2,
         ) + "\n",
       );
-      return 0;
+      return EXIT.ok;
     }
     io.out(`harness ${HARNESS_VERSION}, protocol 1\n`);
     io.out(
@@ -43,6 +44,6 @@ export const enginesCommand: Command = {
       )
         .join("\n") + "\n",
     );
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -2,6 +2,7 @@ import type { Gpu } from "../gpu/gpu.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
 import { NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** `llem gpus`: this machine's GPUs, their limits, current power and temperature. */
 export const gpusCommand: Command = {
@@ -39,7 +40,7 @@ export const gpusCommand: Command = {
             2,
           ) + "\n",
         );
-        return 0;
+        return EXIT.ok;
       }
       io.out(
         `driver ${system.driverVersion}, CUDA ${
@@ -74,7 +75,7 @@ export const gpusCommand: Command = {
           "",
         ).join("\n") + "\n",
       );
-      return 0;
+      return EXIT.ok;
     } finally {
       system.close();
     }

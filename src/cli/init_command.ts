@@ -1,7 +1,8 @@
 import { ENGINE_IDS, isEngineId } from "../config/engine_id.ts";
 import { starterConfig } from "../config/starter_config.ts";
 import type { Command } from "./command.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** Model used by `llem init` when none is given: small, public, and supported by every engine. */
 export const DEFAULT_INIT_MODEL = "Qwen/Qwen2.5-0.5B";
@@ -55,7 +56,7 @@ export const initCommand: Command = {
     const output = args.values.output as string | undefined;
     if (output === undefined) {
       io.out(text);
-      return 0;
+      return EXIT.ok;
     }
     try {
       Deno.writeTextFileSync(output, text, { createNew: true });
@@ -69,6 +70,6 @@ export const initCommand: Command = {
       throw error;
     }
     io.err(`wrote ${output}; preview it with: llem plan ${output}\n`);
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -6,6 +6,7 @@ import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";
 import { GPUS_OPTION, NVML_LIBRARY_OPTION, openGpus } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** Per-GPU running state of the monitor. */
 interface GpuState {
@@ -87,10 +88,7 @@ export const monitorCommand: Command = {
     } finally {
       Deno.removeSignalListener("SIGINT", onSignal);
     }
-    if (sampler.failure) {
-      io.err(`error: sampling stopped: ${sampler.failure.message}\n`);
-      return 4;
-    }
+    if (sampler.failure) throw sampler.failure;
     const timing = await sampler.stop();
     for (const sample of sampler.drain()) {
       const state = states.get(sample.uuid)!;
@@ -102,7 +100,7 @@ export const monitorCommand: Command = {
         `jitter median ${timing.medianJitterMs.toFixed(2)} ms / p99 ${timing.p99JitterMs.toFixed(2)} ms, ` +
         `${timing.errorCount} read error(s)\n`,
     );
-    return interrupted ? 130 : 0;
+    return interrupted ? EXIT.interrupted : EXIT.ok;
   },
 };
 

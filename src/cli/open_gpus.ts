@@ -1,7 +1,7 @@
 import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { nvmlLibraryPath, openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
-import { NotReadyError } from "./not_ready_error.ts";
+import { NotReadyError } from "../errors/not_ready_error.ts";
 
 /** The `--nvml-library` option shared by commands that read GPUs. */
 export const NVML_LIBRARY_OPTION = {

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Command, CommandArgs } from "./command.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
 
 /** Parse a command's arguments strictly; `undefined` means `--help` was asked for. */
 export function parseCommandArgs(command: Command, argv: string[]): CommandArgs | undefined {

@@ -1,4 +1,4 @@
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
 
 /** A positive number from an option's text, or the default when absent; bad text is a usage error. */
 export function parsePositiveNumber(flag: string, text: unknown, fallback: number): number {

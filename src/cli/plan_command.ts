@@ -1,7 +1,8 @@
 import { planStudy } from "../config/plan_study.ts";
 import type { Command } from "./command.ts";
-import { readConfigFile } from "./read_config_file.ts";
+import { readConfigFile } from "../study/read_config_file.ts";
 import { renderPlan } from "./render_plan.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** `llem plan CONFIG`: what a study will run, in what order, with which identities, and how long at least. */
 export const planCommand: Command = {
@@ -31,6 +32,6 @@ export const planCommand: Command = {
         ? JSON.stringify(plan, null, 2) + "\n"
         : renderPlan(plan, { all: args.values.all === true }),
     );
-    return 0;
+    return EXIT.ok;
   },
 };

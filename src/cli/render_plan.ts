@@ -1,6 +1,6 @@
 import type { StudyPlan } from "../config/build_plan.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
-import { valueAtPath } from "../config/plain_data.ts";
+import { valueAtPath } from "../config/value_at_path.ts";
 import { formatDuration } from "./format_duration.ts";
 import { formatTable } from "./format_table.ts";
 

@@ -4,14 +4,12 @@ import type { CliIo } from "./cli_io.ts";
 import { COMMANDS } from "./command_registry.ts";
 import { parseCommandArgs } from "./parse_command_args.ts";
 import { renderCommandHelp, renderMainHelp } from "./render_help.ts";
-import { UsageError } from "./usage_error.ts";
-import { NotReadyError } from "./not_ready_error.ts";
-import { gitCommit, LLEM_VERSION } from "./version_info.ts";
+import { LlemError } from "../errors/llem_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { EXIT, exitCodeOf } from "./exit_code.ts";
+import { gitCommit, LLEM_VERSION } from "../study/llem_version.ts";
 
-/** Exit codes (see STYLE.md). */
-export const EXIT = { ok: 0, bug: 1, badInput: 2, notReady: 3, failed: 4, interrupted: 130 } as const;
-
-/** Run `llem` with these arguments; returns the exit code. The only place that decides exit codes. */
+/** Run `llem` with these arguments; returns the exit code (chosen by exit_code.ts). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await dispatch(argv, io);
@@ -54,37 +52,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return await command.run(args, io);
 }
 
+/** Print what went wrong: a located message and its hint for an ordinary condition, a trace for a bug. */
 function reportError(error: unknown, io: CliIo): number {
+  const code = exitCodeOf(error);
   if (error instanceof ConfigError) {
     const lines = error.problems.flatMap((
       p,
     ) => [`error: ${formatProblem(p)}`, ...(p.hint ? [`hint: ${p.hint}`] : [])]);
     if (error.problems.length > 1) lines.push(`${error.problems.length} problems found; nothing was run`);
     io.err(lines.join("\n") + "\n");
-    return EXIT.badInput;
-  }
-  if (error instanceof NotReadyError) {
+  } else if (error instanceof LlemError) {
     io.err(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
-    return EXIT.notReady;
-  }
-  // Matched by name, not instanceof, so that `llem --help` does not load the GPU modules.
-  if (error instanceof Error && error.name === "GpuSelectionError") {
-    io.err(`error: ${error.message}\nhint: ${(error as Error & { hint: string }).hint}\n`);
-    return EXIT.badInput;
-  }
-  if (error instanceof Error && error.name === "GpuLostError") {
+  } else if (code === EXIT.bug) {
+    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
     io.err(
-      `error: ${error.message}\nhint: check the GPU with nvidia-smi; a lost GPU usually needs a reset\n`,
+      `error: unexpected failure, which is a bug in llem; please report it with this trace\n${detail}\n`,
     );
-    return EXIT.failed;
   }
-  if (error instanceof UsageError) {
-    io.err(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
-    return EXIT.badInput;
-  }
-  // The reader went away (`llem monitor | head`): nothing is wrong and nothing more can be said.
-  if (error instanceof Deno.errors.BrokenPipe) return EXIT.ok;
-  const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-  io.err(`error: unexpected failure, which is a bug in llem; please report it with this trace\n${detail}\n`);
-  return EXIT.bug;
+  return code;
 }

@@ -1,26 +1,19 @@
-import { resolve } from "node:path";
-import type { StudyPlan } from "../config/build_plan.ts";
 import { ORDERS } from "../config/execution_config.ts";
 import { RUNNER_IDS } from "../config/experiment_config.ts";
-import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
-import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
-import { findResumableStudy } from "../results/find_resumable_study.ts";
-import { readManifest } from "../results/manifest_store.ts";
+import type { PlanOverrides } from "../config/plan_study.ts";
+import { UsageError } from "../errors/usage_error.ts";
 import { measureStudy } from "../study/measure_study.ts";
+import type { PreflightReport } from "../study/preflight.ts";
 import type { StudyEvent } from "../study/study_events.ts";
-import type { Command } from "./command.ts";
-import { NotReadyError } from "./not_ready_error.ts";
+import { resolveStudyRequest } from "../study/study_request.ts";
+import type { CliIo } from "./cli_io.ts";
+import type { Command, CommandArgs } from "./command.ts";
+import { EXIT, studyExitCode } from "./exit_code.ts";
 import { NVML_LIBRARY_OPTION } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
-import { readConfigFile } from "./read_config_file.ts";
 import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
 import { renderPlan } from "./render_plan.ts";
 import { renderStudySummary } from "./render_study_summary.ts";
-import { UsageError } from "./usage_error.ts";
-import { gitCommit, LLEM_VERSION } from "./version_info.ts";
-
-/** The harness as shipped (a folder of the checkout, or embedded in a compiled llem). */
-const HARNESS_SOURCE = new URL("../../engines/", import.meta.url).pathname;
 
 /** `llem run CONFIG`: measure an experiment or a study, end to end, into a results directory. */
 export const runCommand: Command = {
@@ -86,74 +79,23 @@ export const runCommand: Command = {
     ["llem run study.yaml --gpus 1 --runner process --cycles 3", "override where and how often"],
   ],
   async run(args, io) {
-    const configPath = args.positionals[0]!;
-    const overrides: PlanOverrides = { experiment: {}, execution: {} };
-    if (args.values.gpus !== undefined) {
-      overrides.experiment!.gpus = parseGpuList(args.values.gpus as string)!;
-    }
-    if (args.values.runner !== undefined) {
-      const runner = args.values.runner as string;
-      if (!(RUNNER_IDS as readonly string[]).includes(runner)) {
-        throw new UsageError(`unknown runner "${runner}"`, `choose one of ${RUNNER_IDS.join(", ")}`);
-      }
-      overrides.experiment!.runner = runner;
-    }
-    if (args.values.cycles !== undefined) {
-      const cycles = parsePositiveNumber("--cycles", args.values.cycles, 1);
-      if (!Number.isInteger(cycles)) {
-        throw new UsageError(`--cycles must be a whole number, got ${cycles}`, "e.g. --cycles 3");
-      }
-      overrides.execution!.n_cycles = cycles;
-    }
-    if (args.values.order !== undefined) {
-      const order = args.values.order as string;
-      if (!(ORDERS as readonly string[]).includes(order)) {
-        throw new UsageError(`unknown order "${order}"`, `choose one of ${ORDERS.join(", ")}`);
-      }
-      overrides.execution!.order = order as (typeof ORDERS)[number];
-    }
-    const plan = planStudy(configPath, readConfigFile, overrides);
-    const outputDir = resolve(
-      io.cwd,
-      (args.values.output as string | undefined) ?? plan.execution.output_dir,
-    );
-    const json = args.values.json === true;
-    const say = (text: string) => (json ? io.err : io.out)(text);
-
-    // Resume: an explicit directory, or the newest unfinished study of this config.
-    let resumeDir: string | null = null;
     const given = args.positionals[1];
     if (given !== undefined && !args.values.resume) {
       throw new UsageError(`unexpected argument "${given}"`, `to resume that study directory, add --resume`);
     }
-    if (given !== undefined) resumeDir = resolve(io.cwd, given);
-    else if (args.values.resume) {
-      const found = findResumableStudy(outputDir, { studyName: plan.study_name });
-      if (!found) {
-        throw new UsageError(
-          `no unfinished study named ${plan.study_name} under ${outputDir}`,
-          "run without --resume to start it, or name the directory: llem run CONFIG DIR --resume",
-        );
-      }
-      if (found.kind !== "resumable") {
-        throw new NotReadyError(
-          `${found.dir} is being run by llem pid ${found.manifest.pid} on ${found.manifest.hostname}`,
-          "wait for it to finish, or stop it first",
-        );
-      }
-      resumeDir = found.dir;
-    }
-    if (resumeDir) {
-      const manifest = readManifest(resumeDir);
-      if (manifest.study_design_hash !== plan.study_design_hash) {
-        throw new UsageError(
-          `the study changed since ${resumeDir} was started: design hash ${manifest.study_design_hash} then, ` +
-            `${plan.study_design_hash} now (${describeDesignChange(plan, manifest.experiments)})`,
-          "resume with the config it was started with, or run the changed study afresh without --resume",
-        );
-      }
-    }
-
+    const request = resolveStudyRequest({
+      configPath: args.positionals[0]!,
+      cwd: io.cwd,
+      overrides: planOverrides(args.values),
+      ...(args.values.output !== undefined ? { outputDir: args.values.output as string } : {}),
+      ...(args.values.resume ? { resume: given === undefined ? {} : { dir: given } } : {}),
+      noWait: args.values["no-wait"] === true,
+      ...(args.values["nvml-library"] !== undefined
+        ? { nvmlLibrary: args.values["nvml-library"] as string }
+        : {}),
+    }, io.env);
+    const json = args.values.json === true;
+    const say = (text: string) => (json ? io.err : io.out)(text);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -164,22 +106,11 @@ export const runCommand: Command = {
       verbose: args.values.verbose === true,
     });
     try {
-      const measured = await measureStudy(plan, {
-        nvmlLibraryPath: nvmlLibraryPath(args.values["nvml-library"] as string | undefined, io.env),
-        configPath: resolve(io.cwd, configPath),
-        outputDir,
-        resumeDir,
-        harnessSourceDir: HARNESS_SOURCE,
-        adapterPath: io.env.LLEM_ADAPTER_OVERRIDE ?? null,
-        env: io.env,
-        noWait: args.values["no-wait"] === true,
+      const measured = await measureStudy(request, {
         signal: controller.signal,
         onEvent: display.event,
-        llemVersion: LLEM_VERSION,
-        llemCommit: gitCommit(io.env),
-        host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, cwd: io.cwd },
         onPreflight: (report) => {
-          if (args.values["dry-run"]) say(renderPlan(plan, { all: false }));
+          if (args.values["dry-run"]) say(renderPlan(request.plan, { all: false }));
           if (!args.values.quiet || args.values["dry-run"]) {
             for (const note of report.notes) say(`note: ${note}\n`);
           }
@@ -187,27 +118,16 @@ export const runCommand: Command = {
         },
       });
       display.close();
-      if (measured.kind === "preflight") {
-        const problems = measured.report.problems;
-        if (problems.length) {
-          io.err(
-            problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
-              `preflight found ${problems.length} problem(s); nothing was run\n`,
-          );
-          return 3;
-        }
-        say("preflight: ready\n");
-        return 0;
-      }
+      if (measured.kind === "preflight") return reportPreflight(measured.report, { io, say });
       const outcome = measured.outcome;
       if (!json) {
         // The summary, then the path last, where a user's eye (and `tail -1` in a job script) finds it.
-        if (!args.values.quiet) say("\n" + renderStudySummary(plan, outcome.manifest).join("\n") + "\n");
+        if (!args.values.quiet) {
+          say("\n" + renderStudySummary(request.plan, outcome.manifest).join("\n") + "\n");
+        }
         say(`results: ${outcome.studyDir}\n`);
       }
-      if (outcome.status === "interrupted") return 130;
-      if (outcome.status !== "completed" || outcome.manifest.summary.failed > 0) return 4;
-      return 0;
+      return studyExitCode({ status: outcome.status, failedRuns: outcome.manifest.summary.failed });
     } finally {
       display.close();
       for (const name of signals) Deno.removeSignalListener(name, onSignal);
@@ -215,15 +135,48 @@ export const runCommand: Command = {
   },
 };
 
-/** What differs between the plan now and the runs a study directory was started with. */
-function describeDesignChange(plan: StudyPlan, runs: { measurement_config_hash: string }[]): string {
-  const before = new Set(runs.map((r) => r.measurement_config_hash));
-  const now = new Set(plan.experiments.map((e) => e.measurement_config_hash));
-  const added = [...now].filter((h) => !before.has(h)).length;
-  const removed = [...before].filter((h) => !now.has(h)).length;
-  return added || removed
-    ? `${added} experiment(s) added or changed, ${removed} removed or changed`
-    : "the same experiments in a different order";
+/** The plan changes the command line asks for: GPUs, runner, cycles, order. */
+function planOverrides(values: CommandArgs["values"]): PlanOverrides {
+  const overrides: PlanOverrides = { experiment: {}, execution: {} };
+  if (values.gpus !== undefined) overrides.experiment!.gpus = parseGpuList(values.gpus as string)!;
+  if (values.runner !== undefined) {
+    const runner = values.runner as string;
+    if (!(RUNNER_IDS as readonly string[]).includes(runner)) {
+      throw new UsageError(`unknown runner "${runner}"`, `choose one of ${RUNNER_IDS.join(", ")}`);
+    }
+    overrides.experiment!.runner = runner;
+  }
+  if (values.cycles !== undefined) {
+    const cycles = parsePositiveNumber("--cycles", values.cycles, 1);
+    if (!Number.isInteger(cycles)) {
+      throw new UsageError(`--cycles must be a whole number, got ${cycles}`, "e.g. --cycles 3");
+    }
+    overrides.execution!.n_cycles = cycles;
+  }
+  if (values.order !== undefined) {
+    const order = values.order as string;
+    if (!(ORDERS as readonly string[]).includes(order)) {
+      throw new UsageError(`unknown order "${order}"`, `choose one of ${ORDERS.join(", ")}`);
+    }
+    overrides.execution!.order = order as (typeof ORDERS)[number];
+  }
+  return overrides;
+}
+
+/** Print what preflight found: every problem with its fix (exit 3), or that the machine is ready. */
+function reportPreflight(
+  report: PreflightReport,
+  out: { io: CliIo; say: (text: string) => void },
+): number {
+  if (report.problems.length === 0) {
+    out.say("preflight: ready\n");
+    return EXIT.ok;
+  }
+  out.io.err(
+    report.problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
+      `preflight found ${report.problems.length} problem(s); nothing was run\n`,
+  );
+  return EXIT.notReady;
 }
 
 /** Events to the terminal (a live status line), to plain lines (logs), or to JSON lines. */

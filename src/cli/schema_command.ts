@@ -3,7 +3,8 @@ import { experimentSchema } from "../config/experiment_config.ts";
 import { studyFileSchema } from "../config/study_config.ts";
 import { experimentResultSchema } from "../results/result_schema.ts";
 import type { Command } from "./command.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { EXIT } from "./exit_code.ts";
 
 /** Each kind: its zod model, whether it describes what llem reads (config) or writes (result), and a title. */
 const SCHEMAS = {
@@ -39,6 +40,6 @@ export const schemaCommand: Command = {
     const { schema, io: direction, title } = SCHEMAS[kind];
     const jsonSchema = z.toJSONSchema(schema, { io: direction, unrepresentable: "any" });
     io.out(JSON.stringify({ title, ...jsonSchema }, null, 2) + "\n");
-    return 0;
+    return EXIT.ok;
   },
 };

@@ -8,7 +8,7 @@ import type { ExecutionConfig } from "./execution_config.ts";
 import { type ExperimentConfig, experimentSchema } from "./experiment_config.ts";
 import type { StudyExpansion } from "./expand_study.ts";
 import { orderRuns, seedFromDesignHash } from "./order_runs.ts";
-import { valueAtPath } from "./plain_data.ts";
+import { valueAtPath } from "./value_at_path.ts";
 import { zodProblems } from "./zod_problems.ts";
 
 /** A declared point that cannot run, and why. */

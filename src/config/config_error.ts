@@ -1,3 +1,5 @@
+import { LlemError } from "../errors/llem_error.ts";
+
 /** One problem with the user's input, located as precisely as the input allows. */
 export interface ConfigProblem {
   /** File the problem is in, as the user named it. */
@@ -15,14 +17,14 @@ export interface ConfigProblem {
 }
 
 /** Bad input (exit code 2): every problem found, at once. */
-export class ConfigError extends Error {
+export class ConfigError extends LlemError {
+  readonly kind = "bad_input";
   /** The problems, in file and line order. */
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[], options?: ErrorOptions) {
     const sorted = sortProblems(problems);
-    super(sorted.map(formatProblem).join("\n"), options);
-    this.name = "ConfigError";
+    super(sorted.map(formatProblem).join("\n"), null, options);
     this.problems = sorted;
   }
 }

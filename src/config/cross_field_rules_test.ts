@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { checkCrossFieldRules, type RuleViolation } from "./cross_field_rules.ts";
 import { type ExperimentConfig, experimentSchema } from "./experiment_config.ts";
-import { deepMerge, type PlainObject } from "./plain_data.ts";
+import { deepMerge } from "./deep_merge.ts";
+import type { PlainObject } from "./plain_object.ts";
 
 /** A resolved config: the model plus `overrides`, defaults applied by the schema. */
 function config(overrides: PlainObject = {}): ExperimentConfig {

@@ -1,4 +1,4 @@
-import type { PlainObject } from "./plain_data.ts";
+import type { PlainObject } from "./plain_object.ts";
 
 /** Most values one range shorthand may produce. */
 export const MAX_RANGE_VALUES = 10_000;

@@ -5,7 +5,10 @@ import { ENGINE_IDS, type EngineId, isEngineId } from "./engine_id.ts";
 import { type ExecutionConfig, executionSchema } from "./execution_config.ts";
 import { experimentSchema } from "./experiment_config.ts";
 import { type Contribution, locateInPoint } from "./locate_in_point.ts";
-import { deepMerge, flattenData, isPlainObject, type PlainObject, withPath } from "./plain_data.ts";
+import { deepMerge } from "./deep_merge.ts";
+import { flattenData } from "./flatten_data.ts";
+import { isPlainObject, type PlainObject } from "./plain_object.ts";
+import { withPath } from "./set_path.ts";
 import { expandRange, isRangeShorthand } from "./expand_range.ts";
 import {
   defOf,

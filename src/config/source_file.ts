@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { ConfigError, type ConfigProblem } from "./config_error.ts";
 
 /** What reading a config path gave; produced by the caller, so this folder does no I/O. */
@@ -31,6 +31,35 @@ export interface Position {
 
 const MAX_ALIASES = 1000;
 
+/**
+ * Deepest nesting of mappings and lists a config may have. llem's own keys nest four levels; free-form
+ * engine options a few more. The limit keeps every recursive step after parsing far from the stack's end.
+ */
+export const MAX_NESTING = 64;
+
+/** The problem of a file nested deeper than MAX_NESTING, at `at`. */
+function tooDeep(at: Omit<ConfigProblem, "message" | "hint">): ConfigProblem {
+  return {
+    ...at,
+    message: `nested more than ${MAX_NESTING} levels deep`,
+    hint: "config keys nest a few levels; flatten the data, or name a file that holds it",
+  };
+}
+
+/** The first node nested deeper than `limit` levels of mappings and lists, found without recursion. */
+function nodeDeeperThan(root: unknown, limit: number): Node | null {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= limit) return node;
+    for (const item of node.items as unknown[]) {
+      stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
 /** Parse the contents of `path`; throws ConfigError for a missing, empty, binary or malformed file. */
 export function parseSourceFile(path: string, contents: FileContents): SourceFile {
   const fileProblem = (message: string, hint?: string): ConfigError =>
@@ -41,7 +70,9 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
   if (contents.kind === "directory") {
     throw fileProblem("is a directory, expected a YAML or JSON file", "name the config file inside it");
   }
-  if (contents.kind === "unreadable") throw fileProblem(`cannot read: ${contents.reason}`);
+  if (contents.kind === "unreadable") {
+    throw fileProblem(`cannot read: ${contents.reason}`, "name a YAML or JSON config file");
+  }
   const text = decodeText(contents.bytes);
   if (text === undefined) {
     throw fileProblem("is a binary file, expected a YAML or JSON text file", "name a .yaml or .json config");
@@ -50,12 +81,12 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const problems: ConfigProblem[] = doc.errors.map((error) => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
+    const at = { file: path, line, column: col, path: "" };
+    // The parser recurses per level: a deep enough file exhausts its stack, which it reports by this code.
+    if (error.code === "RESOURCE_EXHAUSTION") return tooDeep(at);
     const duplicate = error.code === "DUPLICATE_KEY";
     return {
-      file: path,
-      line,
-      column: col,
-      path: "",
+      ...at,
       message: duplicate
         ? "duplicate key: each key may appear once in a mapping"
         : `YAML syntax: ${yamlMessage(error.message)}`,
@@ -63,6 +94,11 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
     };
   });
   if (problems.length > 0) throw new ConfigError(problems);
+  const deepest = nodeDeeperThan(doc.contents, MAX_NESTING);
+  if (deepest) {
+    const { line, col } = lineCounter.linePos(deepest.range?.[0] ?? 0);
+    throw new ConfigError([tooDeep({ file: path, line, column: col, path: "" })]);
+  }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     throw fileProblem("is empty, expected a mapping of config keys", 'run "llem init" for a starter config');
   }

@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import { deepMerge, isPlainObject, type PlainObject, setPath } from "./plain_data.ts";
+import { deepMerge } from "./deep_merge.ts";
+import { isPlainObject, type PlainObject } from "./plain_object.ts";
+import { setPath } from "./set_path.ts";
 import { isOpenRecord, schemaAtPath } from "./schema_at_path.ts";
 
 /** Turn dotted keys (`generation.batch_size: 4`) into nesting, except inside free-form passthrough sections. */

@@ -1,3 +1,5 @@
+import { GpuLost } from "./gpu_lost.ts";
+import type { Sampler, SamplerStart } from "./sampler.ts";
 import {
   CONTROL,
   PHASES,
@@ -7,34 +9,30 @@ import {
   type SamplerTiming,
   type TaggedSample,
 } from "./sampler_protocol.ts";
+import { SamplingFailed } from "./sampling_failed.ts";
 
 /** Most samples held between drains; older ones are dropped (and counted) beyond it. */
 export const MAX_BUFFERED_SAMPLES = 500_000;
 
-/** Options for starting a sampler. */
-export interface SamplerOptions {
+/** Options for starting a sampler: the NVML library its worker opens, and what to sample. */
+export interface SamplerOptions extends SamplerStart {
   libraryPath: string;
-  /** GPUs to sample, by UUID. */
-  uuids: string[];
-  /** Sampling interval, 1 ms to 10 s. */
-  intervalMs: number;
-  phase?: SamplePhase;
 }
 
 /**
  * Host side of the sampler: a worker reads NVML on its own thread; this collects its batches in a
  * bounded buffer that the caller drains (for example per experiment), and relays phase changes.
  */
-export class GpuSampler {
+export class GpuSampler implements Sampler {
   readonly #worker: Worker;
   readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL.length * 4));
   #buffer: TaggedSample[] = [];
   #dropped = 0;
-  #failure: { message: string; lostUuid: string | null } | null = null;
+  #failure: GpuLost | SamplingFailed | null = null;
   #stopped: Promise<SamplerTiming>;
   #flushWaiters: { id: number; resolve: () => void }[] = [];
   #resolveStopped!: (timing: SamplerTiming) => void;
-  #rejectStopped!: (error: Error) => void;
+  #rejectStopped!: (error: GpuLost | SamplingFailed) => void;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
@@ -46,7 +44,10 @@ export class GpuSampler {
     this.#stopped.catch(() => {});
   }
 
-  /** Start sampling; resolves once the worker has opened NVML and taken its first round. */
+  /**
+   * Start sampling; resolves once the worker has opened NVML and taken its first round, rejects with
+   * GpuLost or SamplingFailed when it cannot.
+   */
   static start(options: SamplerOptions): Promise<GpuSampler> {
     if (!(options.intervalMs >= 1 && options.intervalMs <= 10_000)) {
       throw new RangeError(`sampling interval must be 1 to 10,000 ms, got ${options.intervalMs}`);
@@ -57,19 +58,15 @@ export class GpuSampler {
       worker.onmessage = (event: MessageEvent<SamplerEvent>) => {
         const message = event.data;
         if (message.type === "started") resolve(sampler);
-        else if (message.type === "failed" && !sampler.#failure) {
-          sampler.#failure = { message: message.message, lostUuid: message.lostUuid };
-          reject(new Error(message.message));
-        }
         sampler.#handle(message);
+        if (message.type === "failed") reject(sampler.#failure);
       };
       worker.onerror = (event) => {
         event.preventDefault();
-        const error = new Error(`sampler worker crashed: ${event.message}`);
-        sampler.#failure ??= { message: error.message, lostUuid: null };
-        sampler.#rejectStopped(error);
+        sampler.#failure ??= new SamplingFailed(`the sampler's worker crashed: ${event.message}`);
+        sampler.#rejectStopped(sampler.#failure);
         worker.terminate();
-        reject(error);
+        reject(sampler.#failure);
       };
       sampler.setPhase(options.phase ?? "idle");
       const command: SamplerCommand = {
@@ -85,7 +82,8 @@ export class GpuSampler {
 
   #handle(message: SamplerEvent): void {
     if (message.type === "samples") {
-      this.#buffer.push(...message.samples);
+      // One push per sample: a spread of a large batch would overflow the call stack.
+      for (const sample of message.samples) this.#buffer.push(sample);
       const excess = this.#buffer.length - MAX_BUFFERED_SAMPLES;
       if (excess > 0) {
         this.#buffer.splice(0, excess);
@@ -99,9 +97,11 @@ export class GpuSampler {
       this.#worker.terminate();
       this.#resolveStopped(message.timing);
     } else if (message.type === "failed") {
-      this.#failure ??= { message: message.message, lostUuid: message.lostUuid };
+      this.#failure ??= message.lost
+        ? new GpuLost(message.lost)
+        : new SamplingFailed(`GPU sampling failed: ${message.message}`);
       this.#worker.terminate();
-      this.#rejectStopped(new Error(message.message));
+      this.#rejectStopped(this.#failure);
     }
   }
 
@@ -136,12 +136,12 @@ export class GpuSampler {
     return this.#dropped;
   }
 
-  /** Why sampling stopped early (a lost GPU names its UUID), or null while healthy. */
-  get failure(): { message: string; lostUuid: string | null } | null {
+  /** Why sampling stopped early (a lost GPU names its UUID and the NVML call), or null while healthy. */
+  get failure(): GpuLost | SamplingFailed | null {
     return this.#failure;
   }
 
-  /** Stop sampling; resolves with the timing statistics, rejects if sampling failed. */
+  /** Stop sampling; resolves with the timing statistics, rejects with `failure` if sampling failed. */
   async stop(): Promise<SamplerTiming> {
     if (!this.#failure) {
       Atomics.store(this.#control, CONTROL.stop, 1);

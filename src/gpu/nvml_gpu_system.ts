@@ -1,27 +1,8 @@
 import { NVML_RETURN, NvmlError } from "../../ffi/nvml_error.ts";
 import { DEFAULT_NVML_LIBRARY, type NvmlDevice, NvmlLibrary } from "../../ffi/nvml_library.ts";
 import { NVML_CLOCK, NVML_FIELD } from "../../ffi/nvml_symbols.ts";
+import { GpuLost } from "./gpu_lost.ts";
 import type { Gpu, GpuCapabilities, GpuInfo, GpuProcess, GpuSample, GpuSystem, PowerSource } from "./gpu.ts";
-
-/** NVML answers that mean the GPU (or the driver) is gone, not that one reading failed. */
-const FATAL_CODES: ReadonlySet<number> = new Set([
-  NVML_RETURN.ERROR_GPU_IS_LOST,
-  NVML_RETURN.ERROR_UNINITIALIZED,
-  NVML_RETURN.ERROR_DRIVER_NOT_LOADED,
-  NVML_RETURN.ERROR_GPU_NOT_FOUND,
-  NVML_RETURN.ERROR_RESET_REQUIRED,
-]);
-
-/** A GPU stopped answering (lost, reset, driver gone): sampling it cannot go on. */
-export class GpuLostError extends Error {
-  readonly uuid: string;
-
-  constructor(uuid: string, cause: NvmlError) {
-    super(`GPU ${uuid} was lost: ${cause.message}`, { cause });
-    this.name = "GpuLostError";
-    this.uuid = uuid;
-  }
-}
 
 /** The NVML library path: an explicit one, else LLEM_NVML_LIBRARY, else the driver's soname. */
 export function nvmlLibraryPath(
@@ -103,13 +84,18 @@ function probeCapabilities(nvml: NvmlLibrary, handle: NvmlDevice): GpuCapabiliti
   };
 }
 
-/** Run an NVML read; an NvmlError becomes null (the caller records the capability as missing). */
+/**
+ * Run an NVML read; an NvmlError becomes null (the caller records the capability as missing), except one
+ * that means the GPU is gone: a lost GPU must not pass for a GPU without the capability.
+ */
 function attempt<T>(read: () => T): T | null {
   try {
     return read();
   } catch (error) {
-    if (error instanceof NvmlError) return null;
-    throw error;
+    if (!(error instanceof NvmlError)) throw error;
+    const lost = GpuLost.fromNvml(null, error);
+    if (lost) throw lost;
+    return null;
   }
 }
 
@@ -152,7 +138,8 @@ class NvmlGpu implements Gpu {
         return fn();
       } catch (error) {
         if (!(error instanceof NvmlError)) throw error;
-        if (FATAL_CODES.has(error.code)) throw new GpuLostError(this.info.uuid, error);
+        const lost = GpuLost.fromNvml(this.info.uuid, error);
+        if (lost) throw lost;
         errorCount += 1;
         return null;
       }
@@ -196,10 +183,7 @@ class NvmlGpu implements Gpu {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof NvmlError && FATAL_CODES.has(error.code)) {
-        throw new GpuLostError(this.info.uuid, error);
-      }
-      throw error;
+      throw (error instanceof NvmlError && GpuLost.fromNvml(this.info.uuid, error)) || error;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { GpuSample } from "./gpu.ts";
+import type { GpuLostDetails } from "./gpu_lost.ts";
 
 /** What the host labels samples with; switched by the host while sampling runs. */
 export type SamplePhase = "baseline" | "warmup" | "measure" | "idle";
@@ -49,7 +50,8 @@ export type SamplerEvent =
   | { type: "stopped"; timing: SamplerTiming }
   /** Every sample taken up to the flush request numbered `id` has been posted. */
   | { type: "flushed"; id: number }
-  | { type: "failed"; message: string; lostUuid: string | null };
+  /** Sampling stopped: a lost GPU (with what NVML said), or another failure. */
+  | { type: "failed"; message: string; lost: GpuLostDetails | null };
 
 /** The clock shared by host and worker: milliseconds since the epoch with sub-millisecond resolution. */
 export function sharedClockSeconds(): number {

@@ -6,7 +6,9 @@
  * host in batches.
  */
 import type { Gpu, GpuSystem } from "./gpu.ts";
-import { GpuLostError, openNvmlGpuSystem } from "./nvml_gpu_system.ts";
+import { NvmlError } from "../../ffi/nvml_error.ts";
+import { GpuLost } from "./gpu_lost.ts";
+import { openNvmlGpuSystem } from "./nvml_gpu_system.ts";
 import {
   CONTROL,
   PHASES,
@@ -106,10 +108,16 @@ self.onmessage = (event: MessageEvent<SamplerCommand>) => {
     try {
       system?.close();
     } catch { /* the driver may be gone */ }
+    // Opening NVML again here can meet a GPU that was lost since the host opened it.
+    const lost = error instanceof GpuLost
+      ? error
+      : error instanceof NvmlError
+      ? GpuLost.fromNvml(null, error)
+      : null;
     post({
       type: "failed",
-      message: error instanceof Error ? error.message : String(error),
-      lostUuid: error instanceof GpuLostError ? error.uuid : null,
+      message: lost?.message ?? (error instanceof Error ? error.message : String(error)),
+      lost: lost?.details ?? null,
     });
   }
 };

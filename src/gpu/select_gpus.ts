@@ -1,13 +1,12 @@
+import { LlemError } from "../errors/llem_error.ts";
 import type { GpuInfo } from "./gpu.ts";
 
 /** A GPU request that names no GPU of this machine (bad input: exit 2). */
-export class GpuSelectionError extends Error {
-  readonly hint: string;
+export class GpuSelectionError extends LlemError {
+  readonly kind = "bad_input";
 
   constructor(message: string, hint = 'run "llem gpus" to list this machine\'s GPUs') {
-    super(message);
-    this.name = "GpuSelectionError";
-    this.hint = hint;
+    super(message, hint);
   }
 }
 

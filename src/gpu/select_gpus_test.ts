@@ -47,7 +47,7 @@ Deno.test("selectGpus() names the problem and the fix for unknown or repeated GP
     (e: unknown) =>
       e instanceof GpuSelectionError &&
       e.message === "cannot use GPU 3: this machine has 3 NVIDIA GPUs (indices 0-2)" &&
-      /llem gpus/.test(e.hint),
+      /llem gpus/.test(e.hint ?? ""),
   );
   assert.throws(
     () => selectGpus(GPUS, [1], { cudaVisibleDevices: "0" }),

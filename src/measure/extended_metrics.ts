@@ -1,4 +1,5 @@
 import type { Distribution } from "./distribution.ts";
+import { maxOf } from "./max_of.ts";
 
 /** How an engine batches requests: static batches of batch_size, continuous batching, or one call for all. */
 export type Batching = "static" | "continuous" | "single_call";
@@ -100,8 +101,7 @@ function batchMetrics(
   let real = 0;
   for (const rows of batches.values()) {
     // Inputs are padded to the longest prompt, and every row runs until the longest output is done.
-    const width = Math.max(...rows.map((r) => r.input_tokens)) +
-      Math.max(...rows.map((r) => r.output_tokens));
+    const width = maxOf(rows.map((r) => r.input_tokens))! + maxOf(rows.map((r) => r.output_tokens))!;
     slots += rows.length * width;
     real += rows.reduce((a, r) => a + r.input_tokens + r.output_tokens, 0);
   }

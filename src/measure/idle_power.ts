@@ -1,3 +1,5 @@
+import { maxOf } from "./max_of.ts";
+
 /** Idle power of one GPU over a measured stretch. */
 export interface IdlePower {
   /** The figure used: from the energy counter where it moved, else the mean of the power samples. */
@@ -46,7 +48,7 @@ export function idlePower(samples: readonly IdleSample[]): IdlePower {
       warnings.push("the energy counter went backwards during the baseline (driver reloaded?)");
     }
   }
-  const busiest = Math.max(0, ...samples.map((s) => s.utilizationGpuPercent ?? 0));
+  const busiest = maxOf([0, ...samples.map((s) => s.utilizationGpuPercent ?? 0)])!;
   if (busiest > IDLE_UTILIZATION_PERCENT) {
     warnings.push(`the GPU was not idle during the baseline: utilisation reached ${busiest}%`);
   }

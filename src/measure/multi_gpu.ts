@@ -1,4 +1,5 @@
 import type { EnergyMethod } from "./window_energy.ts";
+import { maxOf, minOf } from "./max_of.ts";
 
 /** One GPU's energy over the measured slice. */
 export interface DeviceEnergy {
@@ -64,7 +65,7 @@ export function multiGpu(
   const energies = devices.map((d) => d.energyJoules);
   const total = energies.reduce((a, b) => a + b, 0);
   const mean = total / energies.length;
-  const imbalance = mean > 0 ? (Math.max(...energies) - Math.min(...energies)) / mean : null;
+  const imbalance = mean > 0 ? (maxOf(energies)! - minOf(energies)!) / mean : null;
   if (imbalance !== null && imbalance > IMBALANCE_WARNING) {
     warnings.push(
       `GPU energies differ by ${(100 * imbalance).toFixed(0)}% of their mean: the work was not spread evenly`,

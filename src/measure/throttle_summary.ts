@@ -1,3 +1,5 @@
+import { maxOf } from "./max_of.ts";
+
 /** Clock-event (throttle) reason bits llem reports, from NVML's nvmlClocksEventReason* / *ThrottleReason*. */
 export const THROTTLE_REASONS = {
   power_cap: 0x4n,
@@ -63,6 +65,6 @@ export function throttleSummary(
     reasons,
     temperatureStartCelsius: temperatures[0] ?? null,
     temperatureEndCelsius: temperatures.at(-1) ?? null,
-    temperatureMaxCelsius: temperatures.length ? Math.max(...temperatures) : null,
+    temperatureMaxCelsius: maxOf(temperatures),
   };
 }

@@ -10,6 +10,7 @@ import { EnergyNotMeasuredError } from "./energy_not_measured_error.ts";
 import { AUTO_FALLBACK_DISCARD_FRACTION } from "../config/experiment_config.ts";
 import type { ExperimentMeasurement, GpuMeasurement } from "./experiment_measurement.ts";
 import { type ExperimentResult, experimentResultSchema, RESULT_SCHEMA_VERSION } from "./result_schema.ts";
+import { maxOf } from "../measure/max_of.ts";
 
 /** The fixed caveats of llem's method, written to every result's `reproducibility_notes`. */
 export const REPRODUCIBILITY_NOTES =
@@ -43,11 +44,6 @@ const REASON_FLAGS = {
 } as const;
 
 type ReasonName = keyof typeof REASON_FLAGS;
-
-const maxOf = (values: (number | null)[]): number | null => {
-  const present = values.filter((v): v is number => v !== null);
-  return present.length ? Math.max(...present) : null;
-};
 
 const sumOrNull = (values: (number | null)[]): number | null =>
   values.every((v): v is number => v !== null) ? values.reduce((a, b) => a + b, 0) : null;
@@ -110,7 +106,7 @@ function thermalThrottle(m: ExperimentMeasurement): NonNullable<ExperimentResult
     hw_slowdown: has("hardware_slowdown"),
     power_cap: has("power_cap"),
     power_brake: has("power_brake"),
-    throttle_duration_sec: Math.max(0, ...Object.values(reasons).map((r) => r.duration_s)),
+    throttle_duration_sec: maxOf([0, ...Object.values(reasons).map((r) => r.duration_s)])!,
     reasons,
     sample_interval_s: m.config.measurement.sample_interval_ms / 1000,
     start_temperature_c: maxOf(summaries.map((s) => s.temperatureStartCelsius)),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LlemError } from "../errors/llem_error.ts";
 import type { PlannedRun } from "../config/build_plan.ts";
 import {
   type Manifest,
@@ -59,31 +60,78 @@ export interface ResumePreparation {
   movedAside: string[];
 }
 
-/** A manifest.json that cannot be read, parsed or validated; the message names the file. */
-export class ManifestError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ManifestError";
+/**
+ * A study directory whose manifest.json cannot be read, parsed or validated (bad input: exit 2); the
+ * message names the directory or file and says which of these it is.
+ */
+export class ManifestUnreadable extends LlemError {
+  readonly kind = "bad_input";
+}
+
+/** What is at a path, without following it further than stat does. */
+function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return null;
+    throw new ManifestUnreadable(`cannot read "${path}": ${(error as Error).message}`, null, {
+      cause: error,
+    });
   }
 }
 
-/** Read and validate `<studyDir>/manifest.json`, with an error naming the file and each problem. */
+const NOT_A_STUDY_HINT =
+  "name a study directory llem wrote (results/<study>_<time>), or run without --resume";
+
+/**
+ * Read and validate `<studyDir>/manifest.json`. Throws ManifestUnreadable, naming the path, when the
+ * directory is missing or a file, has no manifest, or its manifest is empty, not JSON or not a manifest.
+ */
 export function readManifest(studyDir: string): Manifest {
+  const dir = statOrNull(studyDir);
+  if (!dir) throw new ManifestUnreadable(`study directory "${studyDir}" does not exist`, NOT_A_STUDY_HINT);
+  if (!dir.isDirectory) {
+    throw new ManifestUnreadable(`"${studyDir}" is a file, not a study directory`, NOT_A_STUDY_HINT);
+  }
   const path = resolveInside(studyDir, MANIFEST_FILE);
+  if (!statOrNull(path)) {
+    throw new ManifestUnreadable(
+      `"${studyDir}" has no manifest.json: it is not an llem study`,
+      NOT_A_STUDY_HINT,
+    );
+  }
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new ManifestUnreadable(`Manifest "${path}" cannot be read: ${(error as Error).message}`, null, {
+      cause: error,
+    });
+  }
+  return parseManifest(path, text);
+}
+
+/** A manifest's text, parsed and validated; ManifestUnreadable names the file and each problem. */
+function parseManifest(path: string, text: string): Manifest {
+  const damaged = "llem writes manifest.json atomically, so this file was damaged or written by something " +
+    "else: restore it from a copy, or start the study afresh without --resume";
+  if (text.trim() === "") throw new ManifestUnreadable(`Manifest "${path}" is empty`, damaged);
   let data: unknown;
   try {
-    data = JSON.parse(Deno.readTextFileSync(path));
+    data = JSON.parse(text);
   } catch (error) {
-    const what = error instanceof SyntaxError ? "is not valid JSON" : "cannot be read";
-    throw new ManifestError(`Manifest "${path}" ${what}: ${(error as Error).message}`, { cause: error });
+    throw new ManifestUnreadable(
+      `Manifest "${path}" is not valid JSON: ${(error as Error).message}`,
+      damaged,
+      { cause: error },
+    );
   }
   const parsed = manifestSchema.safeParse(data);
   if (!parsed.success) {
-    throw new ManifestError(
+    throw new ManifestUnreadable(
       `Manifest "${path}" is not a valid llem manifest:\n${z.prettifyError(parsed.error)}`,
-      {
-        cause: parsed.error,
-      },
+      damaged,
+      { cause: parsed.error },
     );
   }
   return parsed.data;
@@ -184,7 +232,7 @@ export class ManifestStore {
     // Validate what is about to be written, so a bad plan fails here and not at the next resume.
     const parsed = manifestSchema.safeParse(manifest);
     if (!parsed.success) {
-      throw new ManifestError(`Cannot create "${store.path}":\n${z.prettifyError(parsed.error)}`);
+      throw new Error(`Cannot create "${store.path}":\n${z.prettifyError(parsed.error)}`);
     }
     Deno.mkdirSync(studyDir, { recursive: true });
     store.#save();
@@ -193,7 +241,12 @@ export class ManifestStore {
 
   /** Open an existing study's manifest (validated; see readManifest()) without changing it. */
   static load(studyDir: string, options: ManifestStoreOptions = {}): ManifestStore {
-    return new ManifestStore(studyDir, readManifest(studyDir), withDefaults(options));
+    return ManifestStore.of(studyDir, readManifest(studyDir), options);
+  }
+
+  /** Take over a study whose manifest was already read (and checked) by the caller. */
+  static of(studyDir: string, manifest: Manifest, options: ManifestStoreOptions = {}): ManifestStore {
+    return new ManifestStore(studyDir, structuredClone(manifest), withDefaults(options));
   }
 
   /** A copy of the current manifest. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { manifestSchema } from "./manifest_schema.ts";
 import {
-  ManifestError,
   type ManifestRunPlan,
   ManifestStore,
+  ManifestUnreadable,
   moveRunAside,
   readManifest,
 } from "./manifest_store.ts";
@@ -190,12 +190,15 @@ Deno.test(
   "readManifest() names the file for unreadable JSON, and the file and field for an invalid manifest",
   inTempDir((dir) => {
     assert.throws(() => readManifest(dir), (error: Error) => {
-      assert.ok(error instanceof ManifestError);
-      assert.match(error.message, /^Manifest ".*manifest\.json" cannot be read/);
+      assert.ok(error instanceof ManifestUnreadable);
+      assert.match(error.message, /^".*" has no manifest\.json: it is not an llem study/);
       return true;
     });
     Deno.writeTextFileSync(`${dir}/manifest.json`, '{"study_name": "x", ');
-    assert.throws(() => readManifest(dir), /^ManifestError: Manifest ".*manifest\.json" is not valid JSON/);
+    assert.throws(
+      () => readManifest(dir),
+      /^ManifestUnreadable: Manifest ".*manifest\.json" is not valid JSON/,
+    );
     createStore(dir);
     const manifest = readManifest(`${dir}/study`);
     const bad = structuredClone(manifest) as Record<string, unknown> & typeof manifest;

@@ -1,4 +1,5 @@
 import { basename, dirname, join } from "node:path";
+import { probeWritable, writeFailure } from "./write_error.ts";
 
 /** Mode of every file llem writes: readable by everyone, so a study written under sudo stays readable. */
 export const RESULT_FILE_MODE = 0o644;
@@ -119,13 +120,20 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** Remove the temporary file of a failed write and say what failed; the write's own error is the cause. */
+/**
+ * Remove the temporary file of a failed write and say what failed, the write's own error as the cause:
+ * DiskFull or NotWritable when the file system refused, else an Error naming the file.
+ */
 function discarded(path: string, temporary: string, error: unknown): Error {
   try {
     Deno.removeSync(temporary);
   } catch {
     // Absent (the failure came before it was created) or not removable: a stale .tmp is harmless.
   }
+  // A producer such as DuckDB says "No space left" only in its message: ask the file system instead.
+  const typed = writeFailure(error, path) ??
+    ((error as { code?: unknown })?.code === undefined ? probeWritable(dirname(path), path) : null);
+  if (typed) return typed;
   const message = error instanceof Error ? error.message : String(error);
   return new Error(`Cannot write "${path}": ${message}`, { cause: error });
 }

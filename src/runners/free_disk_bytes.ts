@@ -1,8 +1,8 @@
-import { runCommand } from "./run_command.ts";
+import { runProgram } from "./run_program.ts";
 
 /** Free bytes on the file system holding `path` (POSIX `df -Pk`), or null when it cannot be told. */
 export async function freeDiskBytes(path: string): Promise<number | null> {
-  const result = await runCommand(["df", "-Pk", path], { timeoutMs: 5000 });
+  const result = await runProgram(["df", "-Pk", path], { timeoutMs: 5000 });
   if (result.code !== 0) return null;
   const fields = result.stdout.trim().split("\n").at(-1)?.split(/\s+/) ?? [];
   const availableKib = Number(fields[3]);

@@ -1,3 +1,4 @@
+import { LlemError } from "../errors/llem_error.ts";
 import {
   type HarnessMessage,
   type HostMessage,
@@ -5,12 +6,13 @@ import {
   PROTOCOL_VERSION,
   ProtocolViolation,
 } from "../engines/harness_protocol.ts";
-import { runCommand } from "./run_command.ts";
+import { runProgram } from "./run_program.ts";
 import { type SpawnOptions, spawnProcess } from "./spawn_process.ts";
 
-/** How a session ended badly; `kind` says what the host saw. */
-export class SessionError extends Error {
-  readonly kind: "exited" | "timeout" | "silent" | "protocol" | "harness_error";
+/** How a session ended badly (a failed measurement: exit 4); `failure` says what the host saw. */
+export class SessionError extends LlemError {
+  readonly kind = "measurement_failed";
+  readonly failure: "exited" | "timeout" | "silent" | "protocol" | "harness_error";
   /** Exit code, when the process ended (137 = killed, e.g. out of memory). */
   readonly exitCode: number | null;
   /** The end of the harness's stderr log. */
@@ -19,7 +21,7 @@ export class SessionError extends Error {
   readonly harnessError: Extract<HarnessMessage, { type: "error" }> | null;
 
   constructor(
-    kind: SessionError["kind"],
+    failure: SessionError["failure"],
     message: string,
     details: {
       exitCode?: number | null;
@@ -28,9 +30,8 @@ export class SessionError extends Error {
     } = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = "SessionError";
-    this.kind = kind;
+    super(message, null, options);
+    this.failure = failure;
     this.exitCode = details.exitCode ?? null;
     this.logTail = details.logTail ?? "";
     this.harnessError = details.harnessError ?? null;
@@ -303,7 +304,7 @@ export class HarnessSession {
 
 /** Best effort: a failure here leaves a labelled container that the reaper removes at the next start. */
 async function runAfterKill(argv: readonly string[]): Promise<void> {
-  await runCommand([...argv], { timeoutMs: 30_000 }).catch(() => {});
+  await runProgram([...argv], { timeoutMs: 30_000 }).catch(() => {});
 }
 
 type Next = { kind: "line"; line: string } | { kind: "timeout" } | { kind: "exited"; code: number };

@@ -1,4 +1,4 @@
-import { runCommand } from "./run_command.ts";
+import { runProgram } from "./run_program.ts";
 
 /** What llem found out about one container runtime. */
 export interface RuntimeProbe {
@@ -23,7 +23,7 @@ export async function probeRuntimes(timeoutMs = 5000): Promise<RuntimeProbe[]> {
 }
 
 async function probeDocker(timeoutMs: number): Promise<RuntimeProbe> {
-  const result = await runCommand(["docker", "info", "--format", "{{json .}}"], { timeoutMs });
+  const result = await runProgram(["docker", "info", "--format", "{{json .}}"], { timeoutMs });
   if (result.startError) {
     return {
       runtime: "docker",
@@ -65,7 +65,7 @@ async function probeDocker(timeoutMs: number): Promise<RuntimeProbe> {
 }
 
 async function probeSimple(runtime: "podman" | "apptainer", timeoutMs: number): Promise<RuntimeProbe> {
-  const result = await runCommand([runtime, "--version"], { timeoutMs });
+  const result = await runProgram([runtime, "--version"], { timeoutMs });
   const installed = result.startError === null;
   const usable = installed && !result.timedOut && result.code === 0;
   return {

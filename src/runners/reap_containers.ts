@@ -1,5 +1,5 @@
-import { LLEM_LABEL } from "./harness_argv.ts";
-import { runCommand } from "./run_command.ts";
+import { LLEM_LABEL } from "./harness_launch.ts";
+import { runProgram } from "./run_program.ts";
 
 /**
  * Remove llem's containers (by label) left by an earlier llem that was killed: at start-up, on exit
@@ -9,7 +9,7 @@ export async function reapContainers(
   runtime: "docker" | "podman",
   keep: ReadonlySet<string> = new Set(),
 ): Promise<string[]> {
-  const listed = await runCommand([
+  const listed = await runProgram([
     runtime,
     "ps",
     "--all",
@@ -25,7 +25,7 @@ export async function reapContainers(
   // `--rm` containers that were just killed may answer "removal already in progress": try again a
   // few times, then leave them to the daemon (they are gone or going either way).
   for (let attempt = 0; attempt < 5; attempt++) {
-    const removed = await runCommand([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
+    const removed = await runProgram([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
     if (removed.code === 0 || !/already in progress/.test(removed.stderr)) break;
     await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
   }

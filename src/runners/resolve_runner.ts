@@ -1,8 +1,9 @@
+import type { ConcreteRunner } from "./concrete_runner.ts";
 import type { RuntimeProbe } from "./probe_runtimes.ts";
 
 /** A runner chosen for `runner: auto`, and why. */
 export interface ResolvedRunner {
-  runner: "docker" | "podman" | "apptainer" | "process";
+  runner: ConcreteRunner;
   reason: string;
 }
 

@@ -1,3 +1,5 @@
+import { LlemError } from "../errors/llem_error.ts";
+
 /** Options for starting a child process. */
 export interface SpawnOptions {
   env?: Record<string, string>;
@@ -7,20 +9,23 @@ export interface SpawnOptions {
   stdin?: "piped" | "null";
 }
 
-/** Why a program could not be started. */
-export class SpawnError extends Error {
+/** Why a program could not be started (the environment lacks it: exit 3). */
+export class SpawnError extends LlemError {
+  readonly kind = "not_ready";
   readonly program: string;
+  /** Why, without the program's name. */
+  readonly reason: string;
 
   constructor(program: string, reason: string, options?: ErrorOptions) {
-    super(`cannot start ${program}: ${reason}`, options);
-    this.name = "SpawnError";
+    super(`cannot start ${program}: ${reason}`, null, options);
     this.program = program;
+    this.reason = reason;
   }
 }
 
 /**
  * Start a program from an argv array (never a shell string), stdout and stderr piped. The one
- * place in llem that creates processes; runCommand and harness sessions build on it.
+ * place in llem that creates processes; runProgram and harness sessions build on it.
  */
 export function spawnProcess(argv: readonly string[], options: SpawnOptions = {}): Deno.ChildProcess {
   const [program, ...args] = argv;

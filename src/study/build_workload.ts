@@ -17,11 +17,16 @@ export function selectPrompts(
  */
 export function buildWorkload(
   config: ExperimentConfig,
-  prompts: readonly string[] | null,
-  n?: number,
+  options: {
+    /** The dataset's prompts, or null for synthetic ones. */
+    prompts: readonly string[] | null;
+    /** How many requests (the warmup asks fewer); defaults to dataset.n_prompts. */
+    count?: number;
+  },
 ): Workload {
   const generation = config.generation;
-  const count = n ?? config.dataset.n_prompts;
+  const { prompts } = options;
+  const count = options.count ?? config.dataset.n_prompts;
   return {
     ...(prompts === null
       ? {

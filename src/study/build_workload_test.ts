@@ -17,9 +17,9 @@ Deno.test("buildWorkload() asks for synthetic prompts of exact length, or sends 
     dataset: { n_prompts: 4, input_len_tokens: 32 },
     generation: { batch_size: 2, max_new_tokens: 8 },
   });
-  const synthetic = buildWorkload(config, null);
+  const synthetic = buildWorkload(config, { prompts: null });
   assert.deepEqual(synthetic.synthetic, { n_prompts: 4, input_len_tokens: 32, seed: 42 });
   assert.equal(synthetic.prompts, undefined);
   assert.equal(synthetic.batch_size, 2);
-  assert.deepEqual(buildWorkload(config, ["a", "b", "c"], 2).prompts, ["a", "b"]);
+  assert.deepEqual(buildWorkload(config, { prompts: ["a", "b", "c"], count: 2 }).prompts, ["a", "b"]);
 });

@@ -1,3 +1,4 @@
+import { LlemError } from "../errors/llem_error.ts";
 import { join } from "node:path";
 
 /** The folder of per-GPU lock files, shared by every user of the machine. */
@@ -13,16 +14,18 @@ export interface LockHolder {
   since: string;
 }
 
-/** A GPU is measured by another llem and the caller asked not to wait. */
-export class GpuBusyError extends Error {
+/** A GPU is measured by another llem and the caller asked not to wait (exit 3). */
+export class GpuBusy extends LlemError {
+  readonly kind = "not_ready";
+
   constructor(readonly uuid: string, readonly holder: LockHolder | null) {
     super(
       `GPU ${uuid} is being measured by another llem` +
         (holder
           ? ` (pid ${holder.pid} on ${holder.hostname}, study ${holder.study}, since ${holder.since})`
           : ""),
+      "wait for it to finish (run without --no-wait to queue behind it), or choose other GPUs with --gpus",
     );
-    this.name = "GpuBusyError";
   }
 }
 
@@ -34,7 +37,7 @@ export interface GpuLocks {
 /**
  * Take an advisory lock per GPU UUID (flock on `<dir>/<uuid>.lock`), so two llem processes never measure
  * the same GPU at once. A lock held elsewhere is waited for, after `onWait` says who holds it, or
- * refused at once with GpuBusyError when `wait` is false. Locks die with the process, even under kill -9.
+ * refused at once with GpuBusy when `wait` is false. Locks die with the process, even under kill -9.
  */
 export async function acquireGpuLocks(
   uuids: readonly string[],
@@ -72,10 +75,10 @@ export async function acquireGpuLocks(
           // The pending lock request would be granted later; closing the file abandons it.
           file.close();
           locked.catch(() => {});
-          throw new GpuBusyError(uuid, holder);
+          throw new GpuBusy(uuid, holder);
         }
         options.onWait?.(uuid, holder);
-        await abortable(locked, options.signal, () => file.close());
+        await abortable(locked, { signal: options.signal, onAbort: () => file.close() });
       }
       held.push(file);
       file.truncateSync(0);
@@ -101,7 +104,10 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function abortable(promise: Promise<void>, signal: AbortSignal | undefined, onAbort: () => void) {
+async function abortable(
+  promise: Promise<void>,
+  { signal, onAbort }: { signal: AbortSignal | undefined; onAbort: () => void },
+) {
   if (!signal) return await promise;
   signal.throwIfAborted();
   let listener = () => {};

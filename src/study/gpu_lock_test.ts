@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { acquireGpuLocks, GpuBusyError } from "./gpu_lock.ts";
+import { acquireGpuLocks, GpuBusy } from "./gpu_lock.ts";
 
 const holder = (study: string) => ({ pid: 1, hostname: "h", study, since: "2026-01-01T00:00:00Z" });
 
@@ -31,7 +31,7 @@ Deno.test("acquireGpuLocks() refuses a GPU locked by another process when asked 
   try {
     await assert.rejects(
       () => acquireGpuLocks(["GPU-b", "GPU-a"], { dir, wait: false, holder: holder("s1") }),
-      (e: unknown) => e instanceof GpuBusyError && e.uuid === "GPU-a" && e.holder?.study === "s2",
+      (e: unknown) => e instanceof GpuBusy && e.uuid === "GPU-a" && e.holder?.study === "s2",
     );
     // GPU-b was released again when GPU-a failed.
     const locks = await acquireGpuLocks(["GPU-b"], { dir, wait: false, holder: holder("s1") });

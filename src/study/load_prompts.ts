@@ -1,21 +1,18 @@
+import { LlemError } from "../errors/llem_error.ts";
 import { resolve } from "node:path";
 import { readParquetRows } from "../results/read_parquet.ts";
 
 /** A dataset file that cannot give prompts: named, with the line or row and the fix. */
-export class DatasetError extends Error {
-  constructor(message: string, readonly fix: string) {
-    super(message);
-    this.name = "DatasetError";
-  }
+export class DatasetError extends LlemError {
+  readonly kind = "bad_input";
 }
 
-/** Prompts from a local JSONL file (one object per line) or Parquet file, from the field `field`. */
+/** Prompts from a dataset file, JSONL (one object per line) or Parquet, from its prompt field; relative to `baseDir`. */
 export async function loadPrompts(
-  source: "jsonl" | "parquet",
-  path: string,
-  field: string,
+  dataset: { source: "jsonl" | "parquet"; path: string; prompt_field: string },
   baseDir: string,
 ): Promise<string[]> {
+  const { source, path, prompt_field: field } = dataset;
   const file = resolve(baseDir, path);
   if (source === "jsonl") {
     let text: string;

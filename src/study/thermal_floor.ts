@@ -8,20 +8,27 @@ export interface ThermalFloorSettings {
   margin_celsius: number;
 }
 
+/** What the thermal floor watches and waits with. */
+export interface ThermalFloorWatch {
+  /** The reference: the idle temperature (null if unknown, when only the minimum wait applies). */
+  idleCelsius: number | null;
+  /** The hottest GPU's temperature now (null if unreadable). */
+  readTemperature: () => number | null;
+  clock: { nowSeconds(): number; sleep(seconds: number, signal?: AbortSignal): Promise<void> };
+  /** Aborting it ends the wait early. */
+  signal?: AbortSignal;
+}
+
 /**
  * Wait before a window until every GPU is within `margin` of its idle temperature: at least min_seconds,
- * at most max_seconds, checking once a second. `readTemperatures` gives the hottest GPU's temperature
- * (null if unreadable); `idleCelsius` is the reference (the coolest idle reading, null if unknown, when
- * only the minimum wait applies). Aborting the signal ends the wait early.
+ * at most max_seconds, checking once a second.
  */
 export async function waitForThermalFloor(
   settings: ThermalFloorSettings,
-  idleCelsius: number | null,
-  readTemperature: () => number | null,
-  clock: { nowSeconds(): number; sleep(seconds: number, signal?: AbortSignal): Promise<void> },
-  signal?: AbortSignal,
+  watch: ThermalFloorWatch,
 ): Promise<ThermalFloorRecord | null> {
   if (!settings.enabled) return null;
+  const { idleCelsius, readTemperature, clock, signal } = watch;
   const started = clock.nowSeconds();
   const startTemperature = readTemperature();
   const target = idleCelsius === null ? null : idleCelsius + settings.margin_celsius;

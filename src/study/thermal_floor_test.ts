@@ -10,7 +10,11 @@ const settings = { enabled: true, min_seconds: 2, max_seconds: 10, margin_celsiu
 Deno.test("waitForThermalFloor() waits until the GPU is within the margin of idle, at least min_seconds", async () => {
   const clock = fakeClock();
   const temps = [70, 60, 50, 44, 42];
-  const record = await waitForThermalFloor(settings, 40, () => temps.shift() ?? 42, clock);
+  const record = await waitForThermalFloor(settings, {
+    idleCelsius: 40,
+    readTemperature: () => temps.shift() ?? 42,
+    clock,
+  });
   assert.deepEqual(record, {
     waitedSeconds: 4,
     startTemperatureCelsius: 70,
@@ -21,13 +25,35 @@ Deno.test("waitForThermalFloor() waits until the GPU is within the margin of idl
 });
 
 Deno.test("waitForThermalFloor() gives up at max_seconds and says the floor was not reached", async () => {
-  const record = await waitForThermalFloor(settings, 40, () => 80, fakeClock());
+  const record = await waitForThermalFloor(settings, {
+    idleCelsius: 40,
+    readTemperature: () => 80,
+    clock: fakeClock(),
+  });
   assert.equal(record?.waitedSeconds, 10);
   assert.equal(record?.reached, false);
 });
 
 Deno.test("waitForThermalFloor() waits only the minimum when cool or when idle temperature is unknown", async () => {
-  assert.equal((await waitForThermalFloor(settings, 40, () => 41, fakeClock()))?.waitedSeconds, 2);
-  assert.equal((await waitForThermalFloor(settings, null, () => 90, fakeClock()))?.reached, true);
-  assert.equal(await waitForThermalFloor({ ...settings, enabled: false }, 40, () => 90, fakeClock()), null);
+  assert.equal(
+    (await waitForThermalFloor(settings, { idleCelsius: 40, readTemperature: () => 41, clock: fakeClock() }))
+      ?.waitedSeconds,
+    2,
+  );
+  assert.equal(
+    (await waitForThermalFloor(settings, {
+      idleCelsius: null,
+      readTemperature: () => 90,
+      clock: fakeClock(),
+    }))?.reached,
+    true,
+  );
+  assert.equal(
+    await waitForThermalFloor({ ...settings, enabled: false }, {
+      idleCelsius: 40,
+      readTemperature: () => 90,
+      clock: fakeClock(),
+    }),
+    null,
+  );
 });

@@ -1,18 +1,12 @@
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
-import {
-  apptainerArgv,
-  containerRemoveArgv,
-  containerUser,
-  dockerArgv,
-  type HarnessLaunch,
-  podmanArgv,
-  processArgv,
-} from "../runners/harness_argv.ts";
-
-/** A concrete runner (auto already resolved). */
-export type ConcreteRunner = "docker" | "podman" | "apptainer" | "process";
+import { apptainerArgv } from "./apptainer_argv.ts";
+import type { ConcreteRunner } from "./concrete_runner.ts";
+import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
+import { containerUser } from "./container_user.ts";
+import type { HarnessLaunch } from "./harness_launch.ts";
+import { processArgv } from "./process_argv.ts";
 
 /** Everything needed to start one session's harness. */
 export interface SessionLaunch {
@@ -33,27 +27,10 @@ export interface LaunchHost {
   gid: number;
   /** Working directory, for relative model paths. */
   cwd: string;
-  env: Record<string, string | undefined>;
+  /** The Hugging Face cache folder (huggingFaceCacheDir()), mounted when the model is not a local folder. */
+  huggingFaceCache: string | null;
   /** Does this path exist (a local model folder, the Hugging Face cache)? */
   exists(path: string): boolean;
-}
-
-/** Whether a path exists on this host (what LaunchHost.exists is, outside tests). */
-export function pathExists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The Hugging Face cache folder on the host: $HF_HUB_CACHE, $HF_HOME/hub, else ~/.cache/huggingface/hub. */
-export function huggingFaceCacheDir(env: Record<string, string | undefined>): string | null {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  if (env.HF_HOME) return join(env.HF_HOME, "hub");
-  const home = env.HOME;
-  return home ? join(home, ".cache", "huggingface", "hub") : null;
 }
 
 /** A model given as a local folder (absolute, or relative to the working directory) that exists. */
@@ -88,7 +65,7 @@ export function sessionLaunch(
 ): SessionLaunch {
   const { host } = options;
   const localModel = localModelPath(config.model, host.cwd, host.exists);
-  const cache = huggingFaceCacheDir(host.env);
+  const cache = host.huggingFaceCache;
   const readOnlyMounts = localModel ? [localModel] : cache && host.exists(cache) ? [cache] : [];
   const env: Record<string, string> = {};
   if (!localModel && cache && host.exists(cache)) env.HF_HUB_CACHE = cache;
@@ -112,7 +89,7 @@ export function sessionLaunch(
   const image = config.image ?? ENGINES[config.engine].defaultImage;
   if (runner === "apptainer") {
     return {
-      argv: apptainerArgv(launch, image),
+      argv: apptainerArgv(launch, { image }),
       env: {},
       afterKill: null,
       image,

@@ -1,7 +1,7 @@
 import { SpawnError, spawnProcess } from "./spawn_process.ts";
 
 /** What a finished (or killed) command left behind. */
-export interface CommandResult {
+export interface ProgramResult {
   /** Exit code, or null when the program could not be started. */
   code: number | null;
   stdout: string;
@@ -15,16 +15,16 @@ export interface CommandResult {
  * Run a program with an argv array (never a shell string) and collect its output, killing it after
  * `timeoutMs`.
  */
-export async function runCommand(
+export async function runProgram(
   argv: readonly string[],
   options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
-): Promise<CommandResult> {
+): Promise<ProgramResult> {
   let child: Deno.ChildProcess;
   try {
     child = spawnProcess(argv, options);
   } catch (error) {
     if (!(error instanceof SpawnError)) throw error;
-    const reason = error.message.replace(/^cannot start \S+: /, "");
+    const reason = error.reason;
     return { code: null, stdout: "", stderr: "", timedOut: false, startError: `${error.program}: ${reason}` };
   }
   let timedOut = false;

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { experimentSchema } from "../config/experiment_config.ts";
-import { huggingFaceCacheDir, type LaunchHost, sessionLaunch } from "./session_launch.ts";
+import { huggingFaceCacheDir } from "./hugging_face_cache_dir.ts";
+import { type LaunchHost, sessionLaunch } from "./session_launch.ts";
 
 const host = (existing: string[]): LaunchHost => ({
   uid: 1000,
   gid: 1000,
   cwd: "/work",
-  env: { HOME: "/home/u" },
+  huggingFaceCache: "/home/u/.cache/huggingface/hub",
   exists: (path) => existing.includes(path),
 });
 const options = (h: LaunchHost) => ({

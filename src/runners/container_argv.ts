@@ -1,0 +1,84 @@
+import {
+  CONTAINER_ADAPTER,
+  CONTAINER_HARNESS_DIR,
+  containerEnv,
+  containerMounts,
+  harnessCommand,
+  type HarnessLaunch,
+  LLEM_LABEL,
+} from "./harness_launch.ts";
+
+/** The command that removes a session's container: killing the client does not stop the container. */
+export function containerRemoveArgv(runtime: "docker" | "podman", containerName: string): string[] {
+  return [runtime, "rm", "--force", containerName];
+}
+
+/** Options that differ between Docker and Podman. */
+export interface ContainerOptions {
+  image: string;
+  /** uid:gid the engine runs as (the invoking user's, so files it writes are the user's). */
+  user: string;
+  /** Shared memory for the engine (PyTorch data loaders, NCCL), e.g. "8g". */
+  shmSize: string;
+  containerName: string;
+  python?: string;
+}
+
+function containerArgv(
+  runtime: "docker" | "podman",
+  { launch, options }: { launch: HarnessLaunch; options: ContainerOptions },
+): string[] {
+  const adapter = launch.adapterPath ? CONTAINER_ADAPTER : undefined;
+  const argv = [
+    runtime,
+    "run",
+    "--rm",
+    "--interactive",
+    // A minimal init as PID 1 forwards signals and reaps zombies; an engine as PID 1 ignores SIGTERM.
+    "--init",
+    "--name",
+    options.containerName,
+    "--label",
+    `${LLEM_LABEL}=${launch.sessionId}`,
+    ...containerGpuFlags(runtime, launch.gpuUuids),
+    "--network",
+    launch.allowNetwork ? "bridge" : "none",
+    "--user",
+    options.user,
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "--shm-size",
+    options.shmSize,
+    ...containerMounts(launch, "--volume"),
+    ...Object.entries(containerEnv(launch)).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
+    "--entrypoint",
+    options.python ?? "python3",
+    options.image,
+    ...harnessCommand(launch, { python: "", harnessDir: CONTAINER_HARNESS_DIR, adapter }).slice(1),
+  ];
+  return argv;
+}
+
+/**
+ * How each container runtime is given GPUs by UUID. Docker: `--gpus "device=UUID,..."` (the quotes are
+ * part of the value: Docker reads it as CSV, and the UUIDs' commas must stay in one field); the NVIDIA
+ * Container Toolkit's hook then mounts those GPUs. Podman: CDI device names, and the user's ids kept.
+ */
+export function containerGpuFlags(runtime: "docker" | "podman", gpuUuids: readonly string[]): string[] {
+  if (runtime === "podman") {
+    return ["--userns", "keep-id", ...gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`])];
+  }
+  return gpuUuids.length ? ["--gpus", `"device=${gpuUuids.join(",")}"`] : [];
+}
+
+/** The `docker` runner: GPUs by UUID through the NVIDIA Container Toolkit. */
+export function dockerArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
+  return containerArgv("docker", { launch, options });
+}
+
+/** The `podman` runner: GPUs by CDI device names (`nvidia.com/gpu=UUID`), the user's ids kept. */
+export function podmanArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
+  return containerArgv("podman", { launch, options });
+}

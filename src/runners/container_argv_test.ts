@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { container, launch, values } from "../../tests/harness_launch_fixture.ts";
+import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
+
+Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
+  const argv = dockerArgv(launch, container);
+  assert.deepEqual(argv.slice(0, 5), ["docker", "run", "--rm", "--interactive", "--init"]);
+  assert.deepEqual(values(argv, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
+  assert.deepEqual(values(argv, "--network"), ["none"]);
+  assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
+  assert.deepEqual(values(argv, "--cap-drop"), ["ALL"]);
+  assert.deepEqual(values(argv, "--security-opt"), ["no-new-privileges"]);
+  assert.deepEqual(values(argv, "--shm-size"), ["8g"]);
+  assert.deepEqual(values(argv, "--label"), ["io.llem.session=s1"]);
+  assert.deepEqual(values(argv, "--name"), ["llem-s1"]);
+  assert.deepEqual(values(argv, "--volume"), [
+    "/opt/llem/engines:/llem/engines:ro",
+    "/data/models/qwen:/data/models/qwen:ro",
+    "/home/u/.cache/huggingface:/home/u/.cache/huggingface:ro",
+    "/tmp/llem-x:/llem/exchange",
+    "/run/user/1000/llem-s1/secrets.env:/llem/secrets.env:ro",
+  ]);
+  assert.deepEqual(values(argv, "--env-file"), []);
+  assert.ok(values(argv, "--env").includes("LLEM_SECRETS_FILE=/llem/secrets.env"));
+  assert.ok(values(argv, "--env").includes("HF_HUB_OFFLINE=1"));
+  assert.ok(values(argv, "--env").includes("LLEM_EXCHANGE_DIR=/llem/exchange"));
+  assert.deepEqual(argv.slice(argv.indexOf("--entrypoint")), [
+    "--entrypoint",
+    "python3",
+    "vllm/vllm-openai:v0.9.0",
+    "/llem/engines/harness.py",
+    "--engine",
+    "vllm",
+  ]);
+});
+
+Deno.test("dockerArgv() allows the network only when asked, and never puts a secret in argv", () => {
+  assert.deepEqual(values(dockerArgv({ ...launch, allowNetwork: true }, container), "--network"), ["bridge"]);
+  const argv = dockerArgv({ ...launch, env: { ...launch.env } }, container);
+  assert.ok(!argv.some((arg) => /HF_TOKEN|hf_[A-Za-z0-9]{10}/.test(arg)));
+  const plain = dockerArgv({ ...launch, secretsFile: undefined }, container);
+  assert.ok(!plain.some((arg) => arg.includes("secrets")));
+});
+
+Deno.test("containerRemoveArgv() force-removes a session's container by name", () => {
+  assert.deepEqual(containerRemoveArgv("podman", "llem-s1"), ["podman", "rm", "--force", "llem-s1"]);
+});
+
+Deno.test("dockerArgv() mounts a test adapter read-only and points the harness at it", () => {
+  const argv = dockerArgv({ ...launch, adapterPath: "/repo/tests/test_engine/adapter.py" }, container);
+  assert.ok(
+    values(argv, "--volume").includes("/repo/tests/test_engine/adapter.py:/llem/adapter/adapter.py:ro"),
+  );
+  assert.deepEqual(argv.slice(-2), ["--adapter-path", "/llem/adapter/adapter.py"]);
+});
+
+Deno.test("podmanArgv() names GPUs by CDI and keeps the user's ids", () => {
+  const argv = podmanArgv(launch, container);
+  assert.equal(argv[0], "podman");
+  assert.deepEqual(values(argv, "--device"), ["nvidia.com/gpu=GPU-aaa", "nvidia.com/gpu=GPU-bbb"]);
+  assert.deepEqual(values(argv, "--userns"), ["keep-id"]);
+  assert.deepEqual(values(argv, "--gpus"), []);
+  assert.ok(argv.includes("--init"));
+});

@@ -1,0 +1,47 @@
+import { containerGpuFlags } from "./container_argv.ts";
+
+/** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
+export const PYTHON_VERSION_CHECK =
+  "import sys; print('python %d.%d' % sys.version_info[:2]); sys.exit(0 if sys.version_info >= (3, 9) else 9)";
+
+/**
+ * A throwaway container with the session's image, GPUs and user, running only PYTHON_VERSION_CHECK:
+ * preflight's proof that the runtime can hand these GPUs to a container before a study starts.
+ */
+export function containerCheckArgv(
+  runtime: "docker" | "podman",
+  options: { image: string; gpuUuids: readonly string[]; user: string; python?: string },
+): string[] {
+  const { image, gpuUuids, user, python = "python3" } = options;
+  return [
+    runtime,
+    "run",
+    "--rm",
+    ...containerGpuFlags(runtime, gpuUuids),
+    "--network",
+    "none",
+    "--user",
+    user,
+    "--entrypoint",
+    python,
+    image,
+    "-c",
+    PYTHON_VERSION_CHECK,
+  ];
+}
+
+/**
+ * A Python that must import `module` (an engine's package) to run the harness; with no module, only that
+ * it starts. Exits 1 when the module cannot be found.
+ */
+export function pythonModuleCheckArgv(python: string, module: string | null): string[] {
+  const code = module
+    ? `import sys, importlib.util; sys.exit(importlib.util.find_spec(${JSON.stringify(module)}) is None)`
+    : "import sys";
+  return [python, "-c", code];
+}
+
+/** Whether `image` is present in a container runtime's local store (exit 0 when it is). */
+export function imageInspectArgv(runtime: "docker" | "podman", image: string): string[] {
+  return [runtime, "image", "inspect", image];
+}

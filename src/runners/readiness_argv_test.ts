@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { values } from "../../tests/harness_launch_fixture.ts";
+import { containerCheckArgv, imageInspectArgv, pythonModuleCheckArgv } from "./readiness_argv.ts";
+
+Deno.test("containerCheckArgv() asks for the session's GPUs, user and Python, with no network", () => {
+  const docker = containerCheckArgv("docker", {
+    image: "img:1",
+    gpuUuids: ["GPU-aaa", "GPU-bbb"],
+    user: "1000:1000",
+    python: "/venv/bin/python",
+  });
+  assert.deepEqual(docker.slice(0, 3), ["docker", "run", "--rm"]);
+  assert.deepEqual(values(docker, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
+  assert.deepEqual(values(docker, "--network"), ["none"]);
+  assert.deepEqual(values(docker, "--user"), ["1000:1000"]);
+  assert.deepEqual(values(docker, "--entrypoint"), ["/venv/bin/python"]);
+  assert.equal(docker[docker.indexOf("img:1") + 1], "-c");
+  const podman = containerCheckArgv("podman", { image: "img:1", gpuUuids: ["GPU-aaa"], user: "1000:1000" });
+  assert.deepEqual(values(podman, "--device"), ["nvidia.com/gpu=GPU-aaa"]);
+  assert.deepEqual(values(podman, "--gpus"), []);
+  assert.deepEqual(values(podman, "--entrypoint"), ["python3"]);
+});
+
+Deno.test("pythonModuleCheckArgv() asks Python whether the engine's package can be found", () => {
+  const [python, flag, code] = pythonModuleCheckArgv("/venv/bin/python", "vllm");
+  assert.deepEqual([python, flag], ["/venv/bin/python", "-c"]);
+  assert.match(code!, /find_spec\("vllm"\) is None/);
+  assert.deepEqual(pythonModuleCheckArgv("python3", null), ["python3", "-c", "import sys"]);
+});
+
+Deno.test("imageInspectArgv() looks the image up in the runtime's local store", () => {
+  assert.deepEqual(imageInspectArgv("podman", "img:1"), ["podman", "image", "inspect", "img:1"]);
+});

@@ -1,0 +1,31 @@
+import { LlemError } from "../errors/llem_error.ts";
+
+/** The study was interrupted (Ctrl-C, SIGTERM): the session is stopped and the manifest says so. */
+export class Interrupted extends LlemError {
+  readonly kind = "interrupted";
+
+  constructor() {
+    super("the study was interrupted", "llem run CONFIG --resume finishes it");
+  }
+}
+
+/** Throw Interrupted when `signal` has aborted. */
+export function throwIfInterrupted(signal: AbortSignal): void {
+  if (signal.aborted) throw new Interrupted();
+}
+
+/** Wait for `request`, or throw Interrupted at an abort (the caller then kills what it was waiting on). */
+export async function interruptible<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  throwIfInterrupted(signal);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([request, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    request.catch(() => {});
+  }
+}

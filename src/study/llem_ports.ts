@@ -1,0 +1,54 @@
+import type { GpuSystem } from "../gpu/gpu.ts";
+import { GpuSampler } from "../gpu/gpu_sampler.ts";
+import { sharedClockSeconds } from "../gpu/sampler_protocol.ts";
+import { writeRequestsParquet } from "../results/requests_parquet.ts";
+import { TimeseriesWriter } from "../results/timeseries_parquet.ts";
+import { HarnessSession } from "../runners/harness_session.ts";
+import type { StudyEvent } from "./study_events.ts";
+import type { StudyClock, StudyPorts } from "./study_ports.ts";
+
+/** The host's clocks: the sampler's shared clock for window edges, the system clock for records. */
+export const SYSTEM_CLOCK: StudyClock = {
+  nowSeconds: sharedClockSeconds,
+  now: () => new Date(),
+  sleep: (seconds, signal) =>
+    new Promise<void>((resolve) => {
+      if (seconds <= 0 || signal?.aborted) return resolve();
+      const timer = setTimeout(done, seconds * 1000);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+  every: (ms, tick) => {
+    const timer = setInterval(tick, ms);
+    return () => clearInterval(timer);
+  },
+};
+
+/**
+ * The real world, as the study runner reaches it: NVML's GPUs, the sampler worker on the same NVML
+ * library, harness sessions through the one spawn site, the system clock, DuckDB's Parquet writers.
+ */
+export function llemPorts(
+  gpuSystem: GpuSystem,
+  io: { onEvent: (event: StudyEvent) => void; signal: AbortSignal },
+): StudyPorts {
+  return {
+    gpuSystem,
+    startSampler: (start) => GpuSampler.start({ ...start, libraryPath: gpuSystem.libraryPath }),
+    startSession: (start) =>
+      HarnessSession.start(start.argv, {
+        limits: start.limits,
+        logPath: start.logPath,
+        spawn: { env: start.env },
+        ...(start.afterKill ? { afterKill: start.afterKill } : {}),
+      }),
+    clock: SYSTEM_CLOCK,
+    files: { openTimeseries: TimeseriesWriter.open, writeRequests: writeRequestsParquet },
+    onEvent: io.onEvent,
+    signal: io.signal,
+  };
+}

@@ -1,0 +1,59 @@
+import { GpuLost } from "../gpu/gpu_lost.ts";
+import { SamplingFailed } from "../gpu/sampling_failed.ts";
+import { DiskFull, NotWritable } from "../results/write_error.ts";
+import { SessionError } from "../runners/harness_session.ts";
+import { Interrupted } from "./interrupted.ts";
+
+/** How a run failed, as the manifest records it, and what the failure means for the study. */
+export interface RunFailure {
+  /** The manifest's error type: EngineKilled, Timeout, GpuLost, DiskFull, the harness's own type... */
+  type: string;
+  message: string;
+  /** The end of the engine's log, when the engine was involved. */
+  logTail: string | null;
+  /** The study cannot go on: a lost GPU, a full or read-only disk, an interrupt. */
+  endsStudy: boolean;
+  /** Ctrl-C or SIGTERM: the study ends as interrupted. */
+  interrupted: boolean;
+}
+
+/** The manifest's type for each way a session can end badly (the harness's own error type aside). */
+const SESSION_FAILURE_TYPES = {
+  exited: "EngineExited",
+  timeout: "Timeout",
+  silent: "Silence",
+  protocol: "ProtocolError",
+} as const;
+
+/**
+ * What an error during a run means. A session failure ends the run only; a lost GPU, a full or read-only
+ * disk or an interrupt end the study; any other error ends the run with the error's own name.
+ */
+export function describeRunFailure(error: unknown, signal: AbortSignal): RunFailure {
+  if (error instanceof Interrupted || signal.aborted) {
+    const message = "the study was interrupted during this run";
+    return { type: "Interrupted", message, logTail: null, endsStudy: true, interrupted: true };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof SessionError) {
+    return {
+      type: sessionFailureType(error),
+      message,
+      logTail: error.logTail || null,
+      endsStudy: false,
+      interrupted: false,
+    };
+  }
+  const endsStudy = error instanceof GpuLost || error instanceof SamplingFailed ||
+    error instanceof DiskFull ||
+    error instanceof NotWritable;
+  const type = error instanceof Error ? error.name : "Error";
+  return { type, message, logTail: null, endsStudy, interrupted: false };
+}
+
+function sessionFailureType(error: SessionError): string {
+  if (error.failure === "harness_error") return error.harnessError?.error_type ?? "HarnessError";
+  // 137 is 128 + SIGKILL: the kernel's out-of-memory killer, or a container runtime's memory limit.
+  if (error.failure === "exited" && error.exitCode === 137) return "EngineKilled";
+  return SESSION_FAILURE_TYPES[error.failure];
+}

@@ -1,0 +1,164 @@
+/** The study loop on in-memory ports: order, sessions, gaps, GPU sets, the circuit breaker, interrupts. */
+import assert from "node:assert/strict";
+import { eventsOf, quickExperiment, withFakeStudy } from "../../tests/study_runner_fixture.ts";
+
+const twoBySweep = (extra = "") => `
+name: loop
+${quickExperiment(extra)}
+sweep:
+  generation.max_new_tokens: [4, 8]
+`;
+
+Deno.test("runStudy() measures the runs in plan order, energy from the counters at the window edges", async () => {
+  await withFakeStudy(
+    twoBySweep("execution: {n_cycles: 2, order: interleave}"),
+    { watts: 250 },
+    (outcome, world) => {
+      assert.equal(outcome.status, "completed");
+      const started = eventsOf(world.events, "run_started").map((e) => e.run);
+      assert.deepEqual(started, [1, 2, 3, 4]);
+      assert.deepEqual(outcome.manifest.experiments.map((r) => r.status), Array(4).fill("completed"));
+      for (const result of outcome.experiments) {
+        // A constant 250 W: the counter difference is exactly 250 W × the window.
+        const expected = 250 * result.total_inference_time_sec;
+        assert.ok(
+          Math.abs(result.total_energy_j / expected - 1) < 1e-6,
+          `${result.total_energy_j} vs ${expected}`,
+        );
+        assert.equal(result.energy_breakdown?.baseline_method ?? null, null);
+      }
+      assert.deepEqual(outcome.experiments.map((r) => r.total_tokens), [8, 16, 8, 16]);
+      assert.equal(outcome.resultFiles.length, 4);
+      assert.equal(world.files.open, 0, "every timeseries sink was finished or discarded");
+    },
+  );
+});
+
+Deno.test("runStudy() shares a session between runs that load alike, and starts another where they differ", async () => {
+  const yaml = `
+name: sessions
+${quickExperiment()}
+sweep:
+  transformers.attn_implementation: [sdpa, eager]
+  generation.max_new_tokens: [4, 8]
+`;
+  await withFakeStudy(yaml, {}, (outcome, world) => {
+    assert.equal(outcome.status, "completed");
+    assert.equal(world.sessions.sessions.length, 2);
+    for (const session of world.sessions.sessions) {
+      assert.deepEqual(session.types(), ["configure", "prepare", "go", "prepare", "go"]);
+      assert.equal(session.exitCode, 0, "closed gracefully");
+    }
+    const configured = world.sessions.sessions.map((s) => s.received[0]);
+    assert.deepEqual(
+      configured.map((m) => m?.type === "configure" && m.engine_options.attn_implementation),
+      ["sdpa", "eager"],
+    );
+  });
+});
+
+Deno.test("runStudy() waits the experiment and cycle gaps between runs, and none before the first", async () => {
+  await withFakeStudy(
+    twoBySweep(
+      "execution: {n_cycles: 2, order: sequential, experiment_gap_seconds: 5, cycle_gap_seconds: 20}",
+    ),
+    {},
+    (outcome, world) => {
+      assert.equal(outcome.status, "completed");
+      const gaps = eventsOf(world.events, "phase").filter((e) => e.phase === "gap");
+      // Sequential: every experiment of cycle 0, then of cycle 1.
+      assert.deepEqual(gaps.map((e) => [e.run, e.detail]), [
+        [2, "experiment gap of 5 s"],
+        [3, "cycle gap of 20 s"],
+        [4, "experiment gap of 5 s"],
+      ]);
+      const ends = outcome.experiments.map((r) => Date.parse(r.end_time) / 1000);
+      assert.ok(ends[2]! - ends[1]! >= 20, "the cycle gap passed between the runs");
+      assert.ok(ends[1]! - ends[0]! < 20, "only the experiment gap before the second run");
+    },
+  );
+});
+
+Deno.test("runStudy() gives each run only its own GPUs' samples when experiments use different GPUs", async () => {
+  const yaml = `
+name: gpu-sets
+${quickExperiment()}
+sweep:
+  gpus: [[0], [1], [0, 1]]
+`;
+  await withFakeStudy(yaml, {
+    gpus: 2,
+    before: (world) => world.system.gpus[1]!.draw(200),
+  }, (outcome, world) => {
+    assert.equal(
+      outcome.status,
+      "completed",
+      JSON.stringify(outcome.manifest.experiments.map((r) => r.error)),
+    );
+    const byGpus = new Map(
+      outcome.experiments.map((r) => [r.environment!.gpus.map((g) => g.uuid).join(","), r]),
+    );
+    for (const [gpus, watts] of [["GPU-0", 100], ["GPU-1", 200], ["GPU-0,GPU-1", 300]] as const) {
+      const result = byGpus.get(gpus);
+      assert.ok(result, `a run on ${gpus}: ${[...byGpus.keys()]}`);
+      const expected = watts * result.total_inference_time_sec;
+      assert.ok(Math.abs(result.total_energy_j / expected - 1) < 1e-6, `${gpus}: ${result.total_energy_j} J`);
+    }
+    for (const [path, samples] of world.files.timeseries) {
+      const uuids = new Set(samples.map((s) => s.uuid));
+      assert.ok(uuids.size >= 1 && uuids.size <= 2, path);
+    }
+  });
+});
+
+Deno.test("runStudy() stops after max_consecutive_failures failed runs in a row (the circuit breaker)", async () => {
+  const yaml = `
+name: breaker
+${quickExperiment("execution: {max_consecutive_failures: 2}")}
+sweep:
+  generation.max_new_tokens: [2, 4, 6, 8]
+`;
+  await withFakeStudy(yaml, { scripts: [{ fault: { on: "go", how: "raise" } }] }, (outcome, world) => {
+    assert.equal(outcome.status, "stopped");
+    assert.deepEqual(outcome.manifest.experiments.map((r) => r.status), [
+      "failed",
+      "failed",
+      "pending",
+      "pending",
+    ]);
+    assert.ok(outcome.manifest.summary.warnings.some((w) => /stopped after 2 consecutive failures/.test(w)));
+    assert.equal(world.sessions.sessions.length, 2, "a fresh session after each failure");
+  });
+});
+
+Deno.test("runStudy() stops cleanly at an interrupt: the run in flight is recorded, its session killed", async () => {
+  const yaml = `
+name: interrupt
+${quickExperiment()}
+sweep:
+  generation.max_new_tokens: [2, 4, 6]
+`;
+  let abort = () => {};
+  await withFakeStudy(yaml, {
+    scripts: [{ onWindow: (window) => window === 2 && abort() }],
+    before: (world) => abort = () => world.controller.abort(),
+  }, (outcome, world) => {
+    assert.equal(outcome.status, "interrupted");
+    assert.deepEqual(outcome.manifest.experiments.map((r) => r.status), ["completed", "failed", "pending"]);
+    assert.equal(outcome.manifest.experiments[1]!.error?.type, "Interrupted");
+    assert.equal(outcome.manifest.status, "interrupted");
+    assert.equal(world.sessions.sessions[0]!.exitCode, 137, "killed, not asked to leave");
+    assert.equal(eventsOf(world.events, "run_failed").length, 0, "an interrupt is not a failed run");
+  });
+});
+
+Deno.test("runStudy() ends the study as failed when a GPU is lost as the sampler starts", async () => {
+  await withFakeStudy(twoBySweep(), { lose: { gpu: 0, reads: 0 } }, (outcome, world) => {
+    assert.equal(outcome.status, "failed");
+    assert.deepEqual(outcome.manifest.experiments.map((r) => r.status), ["pending", "pending"]);
+    assert.ok(
+      outcome.manifest.summary.warnings.some((w) => /GPU GPU-0 was lost: nvmlDeviceGet\w+ failed/.test(w)),
+    );
+    assert.equal(world.sessions.sessions.length, 0, "no engine started");
+  });
+});

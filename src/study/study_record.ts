@@ -1,0 +1,148 @@
+import { join } from "node:path";
+import type { StudyPlan } from "../config/build_plan.ts";
+import type { Manifest, ManifestRun, RunError, StudyStatus } from "../results/manifest_schema.ts";
+import { ManifestStore } from "../results/manifest_store.ts";
+import { STUDY_ARTEFACTS_DIR } from "../results/study_layout.ts";
+import { TEMPORARY_SUFFIX, writeJsonAtomic } from "../results/write_atomic.ts";
+import { makeDirectory } from "../results/write_error.ts";
+import { uncertaintyAcrossCycles } from "./cycle_uncertainty.ts";
+import type { StudyEvent } from "./study_events.ts";
+import type { StudyRequest } from "./study_request.ts";
+
+/**
+ * A study directory and its manifest, as one llem process runs it: the runs' states, warnings and the
+ * final status. Updates made while a failure is handled never throw: when even the manifest cannot be
+ * written (a full disk), the last complete manifest stays on disk and the update says so.
+ */
+export class StudyRecord {
+  readonly dir: string;
+  /** Runs an earlier attempt completed (a resume). */
+  readonly alreadyCompleted: number;
+  readonly #store: ManifestStore;
+  readonly #onEvent: (event: StudyEvent) => void;
+
+  private constructor(dir: string, store: ManifestStore, onEvent: (event: StudyEvent) => void) {
+    this.dir = dir;
+    this.#store = store;
+    this.#onEvent = onEvent;
+    this.alreadyCompleted = store.manifest.experiments.filter((r) => r.status === "completed").length;
+  }
+
+  /**
+   * A new study directory (its manifest with every run pending, and _study-artefacts), or the resumed
+   * one taken over: runs not completed become pending again and temporary files a kill left are removed.
+   */
+  static open(
+    request: Pick<StudyRequest, "plan" | "configPath" | "resume" | "llem">,
+    io: { dir: string; onEvent: (event: StudyEvent) => void },
+  ): StudyRecord {
+    const { plan, resume } = request;
+    if (resume) {
+      const store = ManifestStore.of(resume.dir, resume.manifest);
+      store.prepareResume();
+      removeStaleTemporaryFiles(resume.dir);
+      return new StudyRecord(resume.dir, store, io.onEvent);
+    }
+    const dir = io.dir;
+    makeDirectory(dir);
+    const store = ManifestStore.create(dir, {
+      studyName: plan.study_name,
+      studyDesignHash: plan.study_design_hash,
+      configFile: request.configPath,
+      llemVersion: request.llem.version,
+      runs: plan.runs,
+    });
+    writeStudyArtefacts(dir, { plan, configPath: request.configPath });
+    return new StudyRecord(dir, store, io.onEvent);
+  }
+
+  /** A copy of the manifest as it stands. */
+  get manifest(): Manifest {
+    return this.#store.manifest;
+  }
+
+  /** The runs still to do, in execution order. */
+  pendingRuns(): ManifestRun[] {
+    return this.#store.manifest.experiments.filter((r) => r.status === "pending").sort((a, b) =>
+      a.index - b.index
+    );
+  }
+
+  /** Run `index` begins; false when the manifest could not be written (the study must stop). */
+  runStarted(index: number): boolean {
+    return this.#safely(() => this.#store.markRunning(index));
+  }
+
+  /** Run `index` completed with its files written; throws when the manifest cannot be written. */
+  runCompleted(index: number, totalEnergyJoules: number | null): void {
+    this.#store.markCompleted(index, { totalEnergyJoules });
+  }
+
+  /** Run `index` failed; false when the manifest could not be written. */
+  runFailed(index: number, error: RunError): boolean {
+    return this.#safely(() => this.#store.markFailed(index, error));
+  }
+
+  /** A warning: told to the listener and kept in the manifest, prefixed by its run when it has one. */
+  warn(run: number | null, message: string): void {
+    this.#onEvent({ type: "warning", run, message });
+    this.#safely(() => this.#store.addWarning(run === null ? message : `run ${run}: ${message}`));
+  }
+
+  /** End the study: statistics across cycles, then its status; returns the final manifest. */
+  finish(status: StudyStatus): Manifest {
+    try {
+      this.#store.setUncertainty(uncertaintyAcrossCycles(this.dir, this.#store.manifest));
+    } catch (error) {
+      this.#safely(() =>
+        this.#store.addWarning(`cross-cycle statistics were not computed: ${(error as Error).message}`)
+      );
+    }
+    this.#safely(() => this.#store.markStudy(status));
+    return this.#store.manifest;
+  }
+
+  #safely(update: () => void): boolean {
+    try {
+      update();
+      return true;
+    } catch (error) {
+      this.#onEvent({
+        type: "warning",
+        run: null,
+        message: `manifest.json could not be updated: ${(error as Error).message}`,
+      });
+      return false;
+    }
+  }
+}
+
+/** Temporary files and folders of writes cut short by a kill -9 (`.<name>.<pid>.<random>.tmp`), at any depth. */
+function removeStaleTemporaryFiles(dir: string): void {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    const stale = entry.name.startsWith(".") && entry.name.endsWith(TEMPORARY_SUFFIX);
+    if (stale) Deno.removeSync(path, { recursive: true });
+    else if (entry.isDirectory) removeStaleTemporaryFiles(path);
+  }
+}
+
+/** _study-artefacts: the study file, equivalence groups, skipped points and the plan, for the record. */
+function writeStudyArtefacts(studyDir: string, study: { plan: StudyPlan; configPath: string }): void {
+  const { plan, configPath } = study;
+  const dir = join(studyDir, STUDY_ARTEFACTS_DIR);
+  makeDirectory(dir);
+  try {
+    Deno.copyFileSync(configPath, join(dir, `study${configPath.endsWith(".json") ? ".json" : ".yaml"}`));
+  } catch { /* the plan is recorded below either way */ }
+  writeJsonAtomic(
+    join(dir, "equivalence_groups.json"),
+    plan.experiments.map((e) => ({
+      experiment: e.id,
+      measurement_config_hash: e.measurement_config_hash,
+      members: e.members,
+    })),
+  );
+  writeJsonAtomic(join(dir, "skipped_points.json"), plan.skipped);
+  writeJsonAtomic(join(dir, "plan.json"), plan);
+}

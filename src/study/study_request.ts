@@ -1,0 +1,173 @@
+import { resolve } from "node:path";
+import type { StudyPlan } from "../config/build_plan.ts";
+import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
+import { NotReadyError } from "../errors/not_ready_error.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { type GpuEnvironment, gpuEnvironment } from "../gpu/select_gpus.ts";
+import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
+import { findResumableStudy } from "../results/find_resumable_study.ts";
+import type { Manifest } from "../results/manifest_schema.ts";
+import { readManifest } from "../results/manifest_store.ts";
+import { huggingFaceCacheDir } from "../runners/hugging_face_cache_dir.ts";
+import { collectSecrets } from "../runners/secrets_file.ts";
+import { baselineCacheDir, llemCacheDir } from "./baseline_cache.ts";
+import { gpuLockDir } from "./gpu_lock.ts";
+import { gitCommit, LLEM_VERSION } from "./llem_version.ts";
+import { readConfigFile } from "./read_config_file.ts";
+
+/** A study directory to resume, with its manifest as read (once) and checked against the plan. */
+export interface ResumeTarget {
+  dir: string;
+  manifest: Manifest;
+}
+
+/** Who runs llem and where: the facts of this process the runner needs. */
+export interface StudyHost {
+  uid: number;
+  gid: number;
+  /** Working directory, for relative paths (models, datasets). */
+  cwd: string;
+  /** CUDA_VISIBLE_DEVICES and Slurm's allocation: which GPUs this process may use. */
+  gpuEnvironment: GpuEnvironment;
+}
+
+/** Folders shared with other llem processes and studies. */
+export interface StudyLocations {
+  /** llem's cache ($LLEM_CACHE_DIR, else $XDG_CACHE_HOME/llem, else ~/.cache/llem): the harness copy. */
+  cacheDir: string;
+  /** Idle baselines per GPU UUID. */
+  baselineCacheDir: string;
+  /** Per-GPU lock files, shared by every user of the machine. */
+  lockDir: string;
+  /** The Hugging Face cache, mounted for models that are not local folders. */
+  huggingFaceCache: string | null;
+}
+
+/**
+ * Everything one `llem run` (or the library's runStudyFile()) asks for, resolved and validated once from
+ * options and the environment: nothing below reads the environment again.
+ */
+export interface StudyRequest {
+  plan: StudyPlan;
+  /** The study file, absolute (copied into _study-artefacts). */
+  configPath: string;
+  outputDir: string;
+  resume: ResumeTarget | null;
+  /** The harness as shipped: this checkout's engines/, or the copy embedded in a compiled llem. */
+  harnessSourceDir: string;
+  /** Replace every engine's adapter (LLEM_ADAPTER_OVERRIDE: the test engine). */
+  adapterPath: string | null;
+  nvmlLibraryPath: string;
+  /** Fail at once when another llem holds a GPU, instead of waiting. */
+  noWait: boolean;
+  host: StudyHost;
+  locations: StudyLocations;
+  /** Secrets for the engine (HF_TOKEN), passed to it in a 0600 file. */
+  secrets: Record<string, string>;
+  llem: { version: string; commit: string };
+}
+
+/** What the caller asks: the command line of `llem run`, or the options of runStudyFile(). */
+export interface StudyRequestOptions {
+  configPath: string;
+  cwd: string;
+  overrides?: PlanOverrides;
+  /** The results folder; else the study's execution.output_dir. */
+  outputDir?: string;
+  /** `--resume`: a study directory, or the newest unfinished study of this config when `dir` is absent. */
+  resume?: { dir?: string };
+  noWait?: boolean;
+  /** --nvml-library; else LLEM_NVML_LIBRARY, else the driver's library. */
+  nvmlLibrary?: string;
+}
+
+/** The harness as shipped beside llem's sources (in a compiled llem, embedded and read the same way). */
+const HARNESS_SOURCE = new URL("../../engines/", import.meta.url).pathname;
+
+/**
+ * Plan the study and resolve everything around it: the output folder, the study to resume (its manifest
+ * read and its design hash checked here, once), host facts, shared folders, secrets and versions. Throws
+ * ConfigError for a bad study file, UsageError or ManifestUnreadable for a bad resume target (exit 2),
+ * NotReadyError when another llem is running the study (exit 3).
+ */
+export function resolveStudyRequest(
+  options: StudyRequestOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): StudyRequest {
+  const plan = planStudy(options.configPath, readConfigFile, options.overrides);
+  const outputDir = resolve(options.cwd, options.outputDir ?? plan.execution.output_dir);
+  const cacheDir = llemCacheDir(env);
+  return {
+    plan,
+    configPath: resolve(options.cwd, options.configPath),
+    outputDir,
+    resume: options.resume
+      ? resumeTarget(plan, { outputDir, cwd: options.cwd, dir: options.resume.dir })
+      : null,
+    harnessSourceDir: HARNESS_SOURCE,
+    adapterPath: env.LLEM_ADAPTER_OVERRIDE ?? null,
+    nvmlLibraryPath: nvmlLibraryPath(options.nvmlLibrary, env),
+    noWait: options.noWait ?? false,
+    host: {
+      uid: Deno.uid() ?? 0,
+      gid: Deno.gid() ?? 0,
+      cwd: options.cwd,
+      gpuEnvironment: gpuEnvironment(env),
+    },
+    locations: {
+      cacheDir,
+      baselineCacheDir: baselineCacheDir(env),
+      lockDir: gpuLockDir(env),
+      huggingFaceCache: huggingFaceCacheDir(env),
+    },
+    secrets: collectSecrets(env),
+    llem: { version: LLEM_VERSION, commit: gitCommit(env) },
+  };
+}
+
+/** The study to resume: the named directory, or the newest unfinished one of this study; its manifest checked. */
+function resumeTarget(
+  plan: StudyPlan,
+  where: { outputDir: string; cwd: string; dir: string | undefined },
+): ResumeTarget {
+  const dir = where.dir === undefined
+    ? newestUnfinished(plan, where.outputDir)
+    : resolve(where.cwd, where.dir);
+  const manifest = readManifest(dir);
+  if (manifest.study_design_hash !== plan.study_design_hash) {
+    throw new UsageError(
+      `the study changed since ${dir} was started: design hash ${manifest.study_design_hash} then, ` +
+        `${plan.study_design_hash} now (${describeDesignChange(plan, manifest.experiments)})`,
+      "resume with the config it was started with, or run the changed study afresh without --resume",
+    );
+  }
+  return { dir, manifest };
+}
+
+function newestUnfinished(plan: StudyPlan, outputDir: string): string {
+  const found = findResumableStudy(outputDir, { studyName: plan.study_name });
+  if (!found) {
+    throw new UsageError(
+      `no unfinished study named ${plan.study_name} under ${outputDir}`,
+      "run without --resume to start it, or name the directory: llem run CONFIG DIR --resume",
+    );
+  }
+  if (found.kind !== "resumable") {
+    throw new NotReadyError(
+      `${found.dir} is being run by llem pid ${found.manifest.pid} on ${found.manifest.hostname}`,
+      "wait for it to finish, or stop it first",
+    );
+  }
+  return found.dir;
+}
+
+/** What differs between the plan now and the runs a study directory was started with. */
+function describeDesignChange(plan: StudyPlan, runs: { measurement_config_hash: string }[]): string {
+  const before = new Set(runs.map((r) => r.measurement_config_hash));
+  const now = new Set(plan.experiments.map((e) => e.measurement_config_hash));
+  const added = [...now].filter((h) => !before.has(h)).length;
+  const removed = [...before].filter((h) => !now.has(h)).length;
+  return added || removed
+    ? `${added} experiment(s) added or changed, ${removed} removed or changed`
+    : "the same experiments in a different order";
+}
