@@ -60,7 +60,7 @@ export class PreflightError extends NotReadyError {
 }
 
 /**
- * Measure a study file end to end, as `llem run` does, and return seed 001's StudyResult. Throws ConfigError
+ * Measure a study file end to end, as `llem run` does, and return its StudyResult (result schema 4.0's study layout). Throws ConfigError
  * on bad input and PreflightError when the machine is not ready.
  */
 export async function runStudyFile(

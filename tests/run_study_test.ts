@@ -219,7 +219,7 @@ Deno.test("a GPU lost mid-study ends it as failed, with a valid manifest and the
 });
 
 Deno.test({
-  name: "runStudyFile() (the library API) returns seed 001's StudyResult",
+  name: "runStudyFile() (the library API) returns the study's StudyResult",
   // The sampler worker and the engine process belong to the study; they are gone when it returns.
   sanitizeOps: false,
   sanitizeResources: false,

@@ -139,7 +139,7 @@ function msFields<P extends string>(prefix: P, d: Distribution | null) {
 
 /**
  * The result.json of one finished window: pure assembly from what the study runner measured, by the
- * definitions of DESIGN.md §6, validated against the schema before it is returned. Throws
+ * definitions of docs/methodology.md, validated against the schema before it is returned. Throws
  * EnergyNotMeasuredError when some GPU has no energy figure (the run then failed, it has no result).
  */
 export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResult {

@@ -13,7 +13,7 @@ import { experimentResultSchema } from "./result_schema.ts";
 const close = (a: number | null | undefined, b: number, tolerance = 1e-6) =>
   assert.ok(a != null && Math.abs(a - b) <= tolerance, `${a} is not ${b}`);
 
-/** Every field of ExperimentResult in seed 000 ("Fields") and of result.json in seed 001, in their order. */
+/** Every field of ExperimentResult and of result.json in schema 4.0 (LLenergyMeasure's layout), in their order. */
 const SEED_FIELDS = [
   "schema_version",
   "experiment_id",
@@ -53,7 +53,7 @@ const SEED_FIELDS = [
   "extended_metrics",
 ];
 
-/** Nested fields the seeds name (seed 001's extended-metrics table; seed 000's examples). */
+/** Nested fields schema 4.0 names (its extended-metrics table and examples). */
 const SEED_NESTED_FIELDS = {
   extended_metrics: [
     "tpot_ms",

@@ -67,7 +67,7 @@ export const manifestRunSchema = z.object({
 /** One run of the plan, as the manifest records it. */
 export type ManifestRun = z.output<typeof manifestRunSchema>;
 
-/** Aggregate counters: the seed's StudySummary plus pending and skipped counts. */
+/** Aggregate counters: schema 4.0's StudySummary plus pending and skipped counts. */
 export const studySummarySchema = z.object({
   /** Runs planned (experiments × cycles). */
   total_experiments: z.int().min(0),
@@ -102,7 +102,7 @@ export type MetricUncertainty = z.output<typeof metricUncertaintySchema>;
 /** Per measurement_config_hash, per headline metric (e.g. "mj_per_tok_adjusted"). */
 export const uncertaintySchema = z.record(z.string(), z.record(z.string(), metricUncertaintySchema));
 
-/** manifest.json: the study-level checkpoint (seed 001), rewritten atomically on every change. */
+/** manifest.json: the study-level checkpoint (schema 4.0's layout), rewritten atomically on every change. */
 export const manifestSchema = z.object({
   manifest_version: z.int().min(1).max(MANIFEST_VERSION, {
     message:

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { engineIdSchema } from "../config/engine_id.ts";
 
-/** The result.json layout this llem writes (seed 001's "Schema version 4.0"). */
+/** The result.json layout this llem writes: schema version 4.0 of LLenergyMeasure, the tool llem replaces. */
 export const RESULT_SCHEMA_VERSION = "4.0";
 
 /** Nullable number with a description. */
@@ -302,7 +302,7 @@ export const environmentSchema = z.strictObject({
 }).describe("where and with what the experiment ran");
 
 /**
- * result.json: one experiment run (seed 000's ExperimentResult, seed 001's on-disk layout, schema 4.0),
+ * result.json: one experiment run (LLenergyMeasure's ExperimentResult and on-disk layout, schema 4.0),
  * every seed field present and null only where the seed allows. Fields after `extended_metrics` are
  * llem's additions (optional, the schema's own rule for minor additions).
  */
@@ -313,7 +313,7 @@ export const experimentResultSchema = z.strictObject({
     "first 16 hex of SHA-256 of the canonical resolved config, environment fields left out",
   ),
   llenergymeasure_version: z.string().nullable().describe(
-    "version of llem that produced the result (the seed's field name, kept for compatibility)",
+    "version of llem that produced the result (LLenergyMeasure's field name, kept for compatibility)",
   ),
   engine: engineIdSchema.describe("inference engine"),
   engine_version: z.string().nullable().describe("engine library version"),

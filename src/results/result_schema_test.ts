@@ -37,7 +37,7 @@ Deno.test("experimentResultSchema describes every field, nested ones included", 
   assert.deepEqual(undescribed(jsonSchema, "result"), []);
 });
 
-Deno.test("experimentResultSchema requires the seed's fields and keeps llem's additions optional", () => {
+Deno.test("experimentResultSchema requires schema 4.0's fields and keeps llem's additions optional", () => {
   assert.equal(jsonSchema.required!.length, 36);
   for (
     const addition of ["input_tokens", "output_tokens", "energy_method", "baseline_method", "environment"]

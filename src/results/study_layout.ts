@@ -46,7 +46,7 @@ export function utcStamp(date: Date): string {
   return date.toISOString().slice(0, 19).replaceAll(":", "-");
 }
 
-/** A study's directory name: `<study>_<UTC YYYY-MM-DDTHH-MM-SS>` (seed 001), e.g. `my-study_2026-05-07T14-32-08`. */
+/** A study's directory name: `<study>_<UTC YYYY-MM-DDTHH-MM-SS>` (schema 4.0's layout), e.g. `my-study_2026-05-07T14-32-08`. */
 export function studyDirName(studyName: string, date: Date): string {
   return `${sanitizeName(studyName)}_${utcStamp(date)}`;
 }
@@ -67,7 +67,7 @@ export interface RunDirFields {
 }
 
 /**
- * A run's directory name: `NNN_c<cycle>_<model>-<engine>_<hash>` (seed 001), the index zero-padded to
+ * A run's directory name: `NNN_c<cycle>_<model>-<engine>_<hash>` (schema 4.0's layout), the index zero-padded to
  * three digits (wider past 999), e.g. `001_c0_Qwen--Qwen2.5-0.5B-vllm_0123456789abcdef`. A model given as
  * a local folder (absolute, or starting with ./ or ../) is named by its last component: the hash already
  * tells runs apart, and `/scratch/u/models/qwen-0.5b` would otherwise fill the name with its path.

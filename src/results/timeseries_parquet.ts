@@ -7,7 +7,7 @@ import { type ParquetColumn, ParquetTableWriter } from "./write_parquet_table.ts
 export interface TimeseriesParquetOptions {
   /** Unix seconds (sharedClockSeconds()) that become t = 0. */
   experimentStartSeconds: number;
-  /** The gpu_idx written for each GPU, by UUID: the seed's 0, 1, ... of a multi-GPU run. */
+  /** The gpu_idx written for each GPU, by UUID: schema 4.0's 0, 1, ... of a multi-GPU run. */
   gpuIndexByUuid: ReadonlyMap<string, number>;
   /** Parquet key-value metadata, e.g. experiment_id and measurement_config_hash. */
   kvMetadata: Readonly<Record<string, string>>;
@@ -45,7 +45,7 @@ function timeseriesColumns(options: TimeseriesParquetOptions): ParquetColumn<Tag
 
 /**
  * An experiment's timeseries.parquet, written as its samples arrive (see ParquetTableWriter: bounded
- * memory for a window of any length): one row per sample and GPU, sorted by t then gpu_idx. The seed's
+ * memory for a window of any length): one row per sample and GPU, sorted by t then gpu_idx. Schema 4.0's
  * columns come first (t, gpu_idx, power_w, temperature_c, memory_used_mib, sm_clock_mhz), then gpu_uuid,
  * phase, energy_j (the cumulative counter), memory_clock_mhz, utilization_gpu_pct,
  * utilization_memory_pct, clock_event_reasons (raw bits), power_source and error_count. A reading that

@@ -118,7 +118,7 @@ Deno.test(
 );
 
 Deno.test(
-  "writeTimeseriesParquet() writes the seed's physical types: float64 t, int32 gpu_idx, uint64 reasons",
+  "writeTimeseriesParquet() writes schema 4.0's physical types: float64 t, int32 gpu_idx, uint64 reasons",
   inTempDir(async (dir) => {
     const path = `${dir}/timeseries.parquet`;
     await writeTimeseriesParquet(path, [], {

@@ -18,7 +18,7 @@ import { StudyRecord } from "./study_record.ts";
 import type { StudyRequest } from "./study_request.ts";
 import { minOf } from "../measure/max_of.ts";
 
-/** What a study run returns to the library API (seed 001's StudyResult, plus the directory). */
+/** What a study run returns to the library API (its StudyResult, plus the directory). */
 export interface StudyOutcome {
   status: StudyStatus;
   studyDir: string;

@@ -3,7 +3,7 @@ import type { StudySummary } from "../results/manifest_schema.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
 import type { StudyOutcome } from "./run_study.ts";
 
-/** What `runStudyFile` returns: seed 001's StudyResult, plus the study's status and directory. */
+/** What `runStudyFile` returns: result schema 4.0's StudyResult, plus the study's status and directory. */
 export interface StudyResult {
   experiments: ExperimentResult[];
   study_name: string | null;
@@ -16,7 +16,7 @@ export interface StudyResult {
   study_dir: string;
 }
 
-/** Seed 001's StudyResult from a plan and what running it produced. */
+/** The StudyResult from a plan and what running it produced. */
 export function studyResult(plan: StudyPlan, outcome: StudyOutcome): StudyResult {
   const execution = plan.execution;
   return {
