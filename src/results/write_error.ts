@@ -18,7 +18,7 @@ export class DiskFull extends LlemError {
 export class NotWritable extends LlemError {
   readonly kind = "not_ready";
 
-  constructor(readonly path: string, reason: string, options?: ErrorOptions) {
+  constructor(readonly path: string, readonly reason: string, options?: ErrorOptions) {
     super(
       `Cannot write "${path}": ${reason}`,
       "choose a folder llem can write with --output, or fix its permissions",

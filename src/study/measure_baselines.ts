@@ -77,6 +77,8 @@ async function sampleIdle(
     stream.setPhase("baseline");
     await ports.clock.sleep(idle.seconds, ports.signal);
     stream.setPhase("idle");
+    // A baseline cut short is no baseline: it must not reach the cache.
+    throwIfInterrupted(ports.signal);
     await stream.flush();
   } finally {
     collection.close();

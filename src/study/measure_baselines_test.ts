@@ -94,3 +94,19 @@ Deno.test("a GPU busy with another process during the baseline is a warning of t
     );
   });
 });
+
+Deno.test("a baseline cut short by an interrupt is not cached, and the study ends interrupted", async () => {
+  await withFakeStudy(withBaseline(), {
+    before: (world) => {
+      const report = world.ports.onEvent;
+      world.ports.onEvent = (event) => {
+        report(event);
+        if (event.type === "phase" && event.phase === "baseline") world.controller.abort();
+      };
+    },
+  }, (outcome, world) => {
+    assert.equal(outcome.status, "interrupted");
+    assert.deepEqual(outcome.manifest.experiments.map((r) => r.status), ["pending"]);
+    assert.throws(() => Deno.statSync(`${world.dir}/cache/baselines`), Deno.errors.NotFound);
+  });
+});

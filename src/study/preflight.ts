@@ -3,7 +3,7 @@ import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
-import { makeDirectory, probeWritable } from "../results/write_error.ts";
+import { DiskFull, makeDirectory, NotWritable, probeWritable } from "../results/write_error.ts";
 import type { RunnerChoice } from "../runners/concrete_runner.ts";
 import { containerUser } from "../runners/container_user.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
@@ -187,21 +187,29 @@ async function checkOutput(
 ): Promise<{ problem: PreflightProblem | null; note: string | null }> {
   const fix =
     "choose a folder llem can write with --output (or execution.output_dir), or fix its permissions";
+  const noRoom = (message: string) => ({
+    problem: {
+      check: "disk" as const,
+      message,
+      fix: "free some space, or choose another folder with --output",
+    },
+    note: null,
+  });
+  let refused: DiskFull | NotWritable | null;
   try {
     makeDirectory(outputDir);
+    refused = probeWritable(outputDir);
   } catch (error) {
+    if (!(error instanceof DiskFull || error instanceof NotWritable)) throw error;
+    refused = error;
+  }
+  if (refused instanceof NotWritable) {
     return {
-      problem: { check: "output", message: `cannot write to ${outputDir}: ${(error as Error).message}`, fix },
+      problem: { check: "output", message: `cannot write to ${outputDir}: ${refused.reason}`, fix },
       note: null,
     };
   }
-  const refused = probeWritable(outputDir);
-  if (refused) {
-    return {
-      problem: { check: "output", message: `cannot write to ${outputDir}: ${refused.message}`, fix },
-      note: null,
-    };
-  }
+  if (refused) return noRoom(`${outputDir} has no space left`);
   const free = await freeDiskBytes(outputDir);
   const needed = requiredDiskBytes(runs);
   if (free === null) return { problem: null, note: null };
@@ -209,10 +217,7 @@ async function checkOutput(
     const message = `${outputDir} has ${(free / 2 ** 20).toFixed(0)} MiB free; the study needs about ${
       (needed / 2 ** 20).toFixed(0)
     } MiB`;
-    return {
-      problem: { check: "disk", message, fix: "free some space, or choose another folder with --output" },
-      note: null,
-    };
+    return noRoom(message);
   }
   return { problem: null, note: `${(free / 2 ** 30).toFixed(1)} GiB free in ${outputDir}` };
 }
