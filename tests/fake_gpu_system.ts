@@ -30,9 +30,18 @@ export class FakeClock implements StudyClock {
     return new Date(this.#seconds * 1000);
   }
 
-  /** Sleeping moves the clock at once; an aborted signal ends the sleep before it starts. */
+  /** Called after each second a sleep passes (a test may abort a signal there). */
+  onSleepTick: (nowSeconds: number) => void = () => {};
+
+  /** Sleeping moves the clock at once, a second at a time; an aborted signal ends the sleep there. */
   sleep(seconds: number, signal?: AbortSignal): Promise<void> {
-    if (!signal?.aborted && seconds > 0) this.#seconds += seconds;
+    let left = seconds;
+    while (left > 0 && !signal?.aborted) {
+      const step = Math.min(1, left);
+      this.#seconds += step;
+      left -= step;
+      this.onSleepTick(this.#seconds);
+    }
     return Promise.resolve();
   }
 
