@@ -31,7 +31,13 @@ export interface FakeEngineScript {
   /** Seconds to the first token of a request, and per further token. */
   ttftSeconds?: number;
   tokenSeconds?: number;
+  /** Seconds the model load takes (the clock moves by that much at configure). */
+  loadSeconds?: number;
+  /** Seconds prepare takes: the window must not include them. */
+  prepareSeconds?: number;
   fault?: SessionFault;
+  /** Called with every host message as it arrives, before any scripted fault. */
+  onMessage?: (message: HostMessage) => void;
   /** Called when a window starts (after go), e.g. to change a GPU's power or lose it. */
   onWindow?: (window: number) => void;
   /** Called when a window's done is about to be sent (abort a signal here to interrupt). */
@@ -79,6 +85,7 @@ export class FakeEngineSession implements EngineSession {
       throw new SessionError("exited", `the harness exited with code ${this.#exitCode}`);
     }
     this.received.push(hostMessageSchema.parse(message));
+    this.script.onMessage?.(message);
     this.#failIfScripted(message);
     const answer = harnessMessageSchema.parse(this.#answer(message));
     if (answer.type !== expected) {
@@ -106,6 +113,7 @@ export class FakeEngineSession implements EngineSession {
   #answer(message: HostMessage): HarnessMessage {
     switch (message.type) {
       case "configure":
+        this.clock.advance(this.script.loadSeconds ?? 0);
         this.#loaded = true;
         return {
           type: "loaded",
@@ -130,6 +138,7 @@ export class FakeEngineSession implements EngineSession {
         };
       case "prepare":
         this.#requireLoaded(message.type);
+        this.clock.advance(this.script.prepareSeconds ?? 0);
         this.#prepared = { id: message.window_id, workload: message.workload };
         return {
           type: "ready",
@@ -146,10 +155,7 @@ export class FakeEngineSession implements EngineSession {
 
   #run(windowId: string): HarnessMessage {
     if (this.#prepared?.id !== windowId) {
-      throw new SessionError(
-        "harness_error",
-        `go for window ${windowId}, but the last ready was for ${this.#prepared?.id}`,
-      );
+      throw protocolError(`go for window ${windowId}, but the last ready was for ${this.#prepared?.id}`);
     }
     const workload = this.#prepared.workload;
     this.#prepared = null;
@@ -197,7 +203,7 @@ export class FakeEngineSession implements EngineSession {
   }
 
   #requireLoaded(kind: string): void {
-    if (!this.#loaded) throw new SessionError("harness_error", `${kind} before configure`);
+    if (!this.#loaded) throw protocolError(`${kind} before configure`);
   }
 
   #failIfScripted(message: HostMessage): void {
@@ -225,6 +231,20 @@ export class FakeEngineSession implements EngineSession {
       logTail: "fake engine log",
     });
   }
+}
+
+/** What the harness answers a message that breaks its rules: an error of type ProtocolError. */
+function protocolError(message: string): SessionError {
+  return new SessionError("harness_error", `ProtocolError: ${message}`, {
+    harnessError: {
+      type: "error",
+      error_type: "ProtocolError",
+      message,
+      traceback: "",
+      fatal: false,
+      in_reply_to: null,
+    },
+  });
 }
 
 function requestCount(workload: Workload): number {

@@ -45,9 +45,22 @@ export class FakeClock implements StudyClock {
     return Promise.resolve();
   }
 
-  /** Timers never fire: tests drive time themselves. */
-  every(_ms: number, _tick: () => void): () => void {
-    return () => {};
+  readonly #timers = new Set<() => void>();
+
+  /** Timers fire only when a test calls tick(). */
+  every(_ms: number, tick: () => void): () => void {
+    this.#timers.add(tick);
+    return () => this.#timers.delete(tick);
+  }
+
+  /** Fire every timer once. */
+  tick(): void {
+    for (const timer of [...this.#timers]) timer();
+  }
+
+  /** Timers not cancelled yet. */
+  get timers(): number {
+    return this.#timers.size;
   }
 
   advance(seconds: number): void {
@@ -173,13 +186,17 @@ export function fakeGpuSystem(
 /**
  * A sampler over fake GPUs: it takes a round every `intervalMs` of the clock's time, lazily (whenever it
  * is drained, flushed or its phase changes), labelling each round with the phase then in force. It holds
- * at most `maxBuffered` samples between drains, dropping the oldest beyond, as the real one does.
+ * at most `maxBuffered` samples between drains, dropping the oldest beyond, as the real one does. Like the
+ * real worker, which posts in batches, drain() holds back the samples of the last `lagSeconds`; flush()
+ * releases them.
  */
 export class FakeSampler implements Sampler {
   readonly #gpus: FakeGpu[];
   readonly #clock: StudyClock;
   readonly #intervalSeconds: number;
   readonly #maxBuffered: number;
+  readonly #lagSeconds: number;
+  #released = false;
   #phase: SamplePhase;
   #nextRoundSeconds: number;
   #buffer: TaggedSample[] = [];
@@ -189,7 +206,7 @@ export class FakeSampler implements Sampler {
 
   constructor(
     system: { gpus: FakeGpu[] },
-    options: SamplerStart & { clock: StudyClock; maxBuffered?: number },
+    options: SamplerStart & { clock: StudyClock; maxBuffered?: number; lagSeconds?: number },
   ) {
     if (!(options.intervalMs >= 1 && options.intervalMs <= 10_000)) {
       throw new RangeError(`sampling interval must be 1 to 10,000 ms, got ${options.intervalMs}`);
@@ -202,6 +219,7 @@ export class FakeSampler implements Sampler {
     this.#clock = options.clock;
     this.#intervalSeconds = options.intervalMs / 1000;
     this.#maxBuffered = options.maxBuffered ?? 500_000;
+    this.#lagSeconds = options.lagSeconds ?? 0;
     this.#phase = options.phase ?? "idle";
     this.#nextRoundSeconds = options.clock.nowSeconds();
     this.#catchUp();
@@ -215,14 +233,17 @@ export class FakeSampler implements Sampler {
 
   flush(): Promise<void> {
     this.#catchUp();
+    this.#released = true;
     return Promise.resolve();
   }
 
   drain(): TaggedSample[] {
     this.#catchUp();
-    const samples = this.#buffer;
-    this.#buffer = [];
-    return samples;
+    const cutoff = this.#released ? Infinity : this.#clock.nowSeconds() - this.#lagSeconds;
+    this.#released = false;
+    const due = this.#buffer.filter((s) => s.timeSeconds <= cutoff);
+    this.#buffer = this.#buffer.filter((s) => s.timeSeconds > cutoff);
+    return due;
   }
 
   get droppedSamples(): number {

@@ -23,6 +23,8 @@ export class FakeRunFiles implements RunFileWriter {
   readonly requests = new Map<string, readonly RequestRecord[]>();
   /** Which write fails with a full disk, if any. */
   diskFullOn: "timeseries" | "requests" | null = null;
+  /** An error the next timeseries append throws, as DuckDB's appender might. */
+  appendFails: Error | null = null;
   /** Sinks still open (neither finished nor discarded). */
   open = 0;
 
@@ -36,6 +38,9 @@ export class FakeRunFiles implements RunFileWriter {
     };
     return Promise.resolve({
       append: (batch) => {
+        const failure = this.appendFails;
+        this.appendFails = null;
+        if (failure) throw failure;
         for (const sample of batch) {
           if (!options.gpuIndexByUuid.has(sample.uuid)) {
             throw new Error(
@@ -81,6 +86,8 @@ export interface FakeWorldOptions {
   scripts?: FakeEngineScript[];
   /** The sampler's buffer limit between drains. */
   maxBuffered?: number;
+  /** How far behind the clock the sampler hands samples over (the real one posts 200 ms batches). */
+  lagSeconds?: number;
   /** Lose GPU `gpu` after `reads` reads, from the start. */
   lose?: { gpu: number; reads: number };
 }
@@ -100,7 +107,12 @@ export function fakeWorld(options: FakeWorldOptions = {}): FakeWorld {
     startSampler: (start) => {
       try {
         return Promise.resolve(
-          new FakeSampler(system, { ...start, clock, maxBuffered: options.maxBuffered }),
+          new FakeSampler(system, {
+            ...start,
+            clock,
+            maxBuffered: options.maxBuffered,
+            lagSeconds: options.lagSeconds,
+          }),
         );
       } catch (error) {
         return Promise.reject(error);

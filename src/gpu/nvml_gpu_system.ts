@@ -2,6 +2,7 @@ import { NVML_RETURN, NvmlError } from "../../ffi/nvml_error.ts";
 import { DEFAULT_NVML_LIBRARY, type NvmlDevice, NvmlLibrary } from "../../ffi/nvml_library.ts";
 import { NVML_CLOCK, NVML_FIELD } from "../../ffi/nvml_symbols.ts";
 import { GpuLost } from "./gpu_lost.ts";
+import { GpuReadFailed } from "./gpu_read_failed.ts";
 import type { Gpu, GpuCapabilities, GpuInfo, GpuProcess, GpuSample, GpuSystem, PowerSource } from "./gpu.ts";
 
 /** The NVML library path: an explicit one, else LLEM_NVML_LIBRARY, else the driver's soname. */
@@ -179,11 +180,16 @@ class NvmlGpu implements Gpu {
     );
   }
 
+  /** A reading that cannot be skipped: a lost GPU is GpuLost, any other NVML failure GpuReadFailed. */
   #fatal<T>(fn: () => T): T {
     try {
       return fn();
     } catch (error) {
-      throw (error instanceof NvmlError && GpuLost.fromNvml(this.info.uuid, error)) || error;
+      if (!(error instanceof NvmlError)) throw error;
+      throw GpuLost.fromNvml(this.info.uuid, error) ??
+        new GpuReadFailed(`GPU ${this.info.uuid}: ${error.message}`, 'run "llem doctor" to check the GPU', {
+          cause: error,
+        });
     }
   }
 }

@@ -241,12 +241,7 @@ export class ManifestStore {
 
   /** Open an existing study's manifest (validated; see readManifest()) without changing it. */
   static load(studyDir: string, options: ManifestStoreOptions = {}): ManifestStore {
-    return ManifestStore.of(studyDir, readManifest(studyDir), options);
-  }
-
-  /** Take over a study whose manifest was already read (and checked) by the caller. */
-  static of(studyDir: string, manifest: Manifest, options: ManifestStoreOptions = {}): ManifestStore {
-    return new ManifestStore(studyDir, structuredClone(manifest), withDefaults(options));
+    return new ManifestStore(studyDir, readManifest(studyDir), withDefaults(options));
   }
 
   /** A copy of the current manifest. */

@@ -11,7 +11,7 @@ import {
   quotedString,
 } from "@duckdb/node-api";
 import { temporaryPathFor, withAtomicFile } from "./write_atomic.ts";
-import { writeFailure } from "./write_error.ts";
+import { probeWritable, writeFailure } from "./write_error.ts";
 
 /**
  * One column of a table to write: its name, its DuckDB type, and how to read its value from a row. An
@@ -111,6 +111,14 @@ export class ParquetTableWriter<R> {
    * than a fresh chunk filled by setColumns()).
    */
   append(rows: readonly R[]): void {
+    try {
+      this.#appendChunks(rows);
+    } catch (error) {
+      throw this.#typed(error);
+    }
+  }
+
+  #appendChunks(rows: readonly R[]): void {
     const chunk = this.#chunk;
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
       chunk.reset();
@@ -130,11 +138,23 @@ export class ParquetTableWriter<R> {
   /** Write the Parquet file atomically, then release DuckDB and its spill folder. */
   async finish(): Promise<void> {
     try {
-      this.#appender.closeSync();
+      try {
+        this.#appender.closeSync();
+      } catch (error) {
+        throw this.#typed(error);
+      }
       await withAtomicFile(this.#path, (temporaryPath) => this.#copyTo(temporaryPath));
     } finally {
       this.discard();
     }
+  }
+
+  /**
+   * DuckDB says "No space left" (its spill folder, its appender) only in its message text: ask the file
+   * system instead, so a full or read-only disk is DiskFull or NotWritable like any other write.
+   */
+  #typed(error: unknown): unknown {
+    return writeFailure(error, this.#path) ?? probeWritable(dirname(this.#path), this.#path) ?? error;
   }
 
   /** Release DuckDB and its spill folder without writing the file (a failed run); safe to call twice. */

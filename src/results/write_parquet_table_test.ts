@@ -3,6 +3,7 @@ import { DOUBLE, ENUM, INTEGER, VARCHAR } from "@duckdb/node-api";
 import { parquetMetadata, parquetSchema } from "hyparquet";
 import { readParquetMetadata, readParquetRows } from "./read_parquet.ts";
 import { type ParquetColumn, writeParquetTable } from "./write_parquet_table.ts";
+import { DiskFull } from "./write_error.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
 
 const KEYS = [3, 1, 2, 1];
@@ -89,3 +90,42 @@ Deno.test(
     assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["t.parquet"]);
   }),
 );
+
+/** A tmpfs of `kib` KiB at a new folder, or null where mounting is not allowed (not root). */
+function smallDisk(kib: number): { dir: string; unmount(): void } | null {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-small-disk-" });
+  const args = ["-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", dir];
+  if (!new Deno.Command("mount", { args, stderr: "null" }).outputSync().success) {
+    Deno.removeSync(dir);
+    return null;
+  }
+  return {
+    dir,
+    unmount() {
+      new Deno.Command("umount", { args: ["-l", dir] }).outputSync();
+      Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("a Parquet file that does not fit on its disk fails as DiskFull, not as DuckDB's message", async (t) => {
+  const disk = smallDisk(256);
+  if (!disk) {
+    await t.step({ name: "SKIPPED: mounting a tmpfs needs root", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    // 200,000 random doubles do not compress below 256 KiB.
+    const value = (row: number) => Math.sin(row * 12.9898) * 43758.5453;
+    await assert.rejects(
+      writeParquetTable(`${disk.dir}/t.parquet`, [{ name: "x", type: DOUBLE, value }], {
+        rowCount: 200_000,
+        kvMetadata: {},
+      }),
+      (error: unknown) => error instanceof DiskFull && /t\.parquet/.test(error.message),
+    );
+    assert.deepEqual([...Deno.readDirSync(disk.dir)].map((e) => e.name), [], "nothing left behind");
+  } finally {
+    disk.unmount();
+  }
+});

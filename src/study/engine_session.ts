@@ -165,21 +165,23 @@ async function measureLoadedIdle(
   stream.pump();
   const collection = stream.collect(uuids);
   stream.setPhase("idle");
+  // The sampler hands samples over in batches: some taken before the idle began (the model load, at full
+  // power) arrive after this point, so the idle is the samples taken between its edges.
+  const from = ports.clock.nowSeconds();
+  let to = from;
   try {
-    await interruptible(
-      harness.request(
-        { type: "idle", seconds: baseline.spot_check_seconds },
-        "idle_done",
-        deadlineMs(context),
-      ),
-      ports.signal,
-    );
+    const idle = { type: "idle" as const, seconds: baseline.spot_check_seconds };
+    await interruptible(harness.request(idle, "idle_done", deadlineMs(context)), ports.signal);
+    to = ports.clock.nowSeconds();
     await stream.flush();
   } finally {
     collection.close();
   }
   for (const uuid of uuids) {
-    watts.set(uuid, idlePower(collection.samples.filter((s) => s.uuid === uuid)).powerWatts);
+    const idle = collection.samples.filter((s) =>
+      s.uuid === uuid && s.timeSeconds >= from && s.timeSeconds <= to
+    );
+    watts.set(uuid, idlePower(idle).powerWatts);
   }
   return watts;
 }
@@ -239,11 +241,15 @@ function sessionFiles(
   return {
     exchangeDir,
     secretsFile: file?.path ?? null,
+    // Best effort: a folder the engine removed or left unremovable must not turn a failure into a crash.
     release() {
       if (released) return;
       released = true;
-      file?.remove();
-      Deno.removeSync(exchangeDir, { recursive: true });
+      for (const remove of [() => file?.remove(), () => Deno.removeSync(exchangeDir, { recursive: true })]) {
+        try {
+          remove();
+        } catch { /* already gone, or not ours to remove */ }
+      }
     },
   };
 }
@@ -254,8 +260,11 @@ export async function closeEngineSession(session: Pick<OpenSession, "harness" | 
   session.release();
 }
 
-/** Kill a session now (a failure, an interrupt) and remove its files. */
+/**
+ * Kill a session now (a failure, an interrupt) and remove its files. A harness that already exited is
+ * "killed" too: that is what releases its log file and output streams (and removes its container).
+ */
 export async function killEngineSession(session: Pick<OpenSession, "harness" | "release">): Promise<void> {
-  if (session.harness.exitCode === null) await session.harness.kill().catch(() => {});
+  await session.harness.kill().catch(() => {});
   session.release();
 }

@@ -4,8 +4,8 @@ import { LlemError } from "../errors/llem_error.ts";
 export class Interrupted extends LlemError {
   readonly kind = "interrupted";
 
-  constructor() {
-    super("the study was interrupted", "llem run CONFIG --resume finishes it");
+  constructor(hint: string | null = "llem run CONFIG --resume finishes it") {
+    super("the study was interrupted", hint);
   }
 }
 

@@ -83,5 +83,7 @@ async function sampleIdle(
   } finally {
     collection.close();
   }
-  return new Map(idle.uuids.map((uuid) => [uuid, collection.samples.filter((s) => s.uuid === uuid)]));
+  // Only the samples taken in the baseline phase: a batch handed over late may hold earlier ones.
+  const baseline = collection.samples.filter((s) => s.phase === "baseline");
+  return new Map(idle.uuids.map((uuid) => [uuid, baseline.filter((s) => s.uuid === uuid)]));
 }

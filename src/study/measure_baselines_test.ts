@@ -108,3 +108,23 @@ Deno.test("a baseline cut short by an interrupt is not cached, and the study end
     assert.throws(() => Deno.statSync(`${world.dir}/cache/baselines`), Deno.errors.NotFound);
   });
 });
+
+Deno.test("a baseline counts only samples of its own phase, though the sampler hands samples over late", async () => {
+  // Something draws 200 W on the GPU until the baseline starts; the sampler lags 0.5 s behind.
+  await withFakeStudy(withBaseline(), {
+    watts: 200,
+    lagSeconds: 0.5,
+    before: (world) => {
+      const { startSampler, onEvent } = world.ports;
+      // The sampler runs for 2 s before the baseline begins.
+      world.ports.startSampler = (start) => startSampler(start).then((s) => (world.clock.advance(2), s));
+      world.ports.onEvent = (event) => {
+        onEvent(event);
+        if (event.type === "phase" && event.phase === "baseline") world.system.gpus[0]!.draw(60);
+      };
+    },
+  }, (outcome) => {
+    const result = outcome.experiments[0]!;
+    assert.ok(Math.abs(result.baseline_power_w! - 60) < 1e-6, `${result.baseline_power_w} W`);
+  });
+});

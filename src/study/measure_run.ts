@@ -72,6 +72,8 @@ export async function measureRun(
   let logPath = sessions.current?.logPath ?? null;
   let recording: RunRecording | null = null;
   try {
+    // The run begins after the gap before it: its timeseries and start_time leave the pause out.
+    await gapBefore(context, job);
     makeDirectory(runDir);
     const startTime = ports.clock.now();
     recording = await startRunRecording(context, {
@@ -81,7 +83,6 @@ export async function measureRun(
       startSeconds: ports.clock.nowSeconds(),
       kvMetadata: kvMetadata(context, job),
     });
-    await gapBefore(context, job);
     if (!sessions.current) {
       const target = sessionTargetFor(context, { run, config: experiment.config, gpus });
       logPath = target.logPath;
@@ -295,7 +296,7 @@ function manifestUnwritable(): RunOutcome {
   const message = "manifest.json could not be updated";
   return {
     kind: "failed",
-    failure: { type: "DiskFull", message, logTail: null, endsStudy: true, interrupted: false },
+    failure: { type: "DiskFull", message, logTail: null, endsStudy: true, interrupted: false, bug: null },
   };
 }
 

@@ -1,7 +1,12 @@
 /** One run on in-memory ports: each way it can fail, and the thermal floor before its window. */
 import assert from "node:assert/strict";
 import type { SessionFault } from "../../tests/fake_engine_session.ts";
-import { eventsOf, quickExperiment, withFakeStudy } from "../../tests/study_runner_fixture.ts";
+import {
+  eventsOf,
+  type FakeWorld,
+  quickExperiment,
+  withFakeStudy,
+} from "../../tests/study_runner_fixture.ts";
 
 const threeRuns = `
 name: runs
@@ -130,5 +135,24 @@ Deno.test("a thermal floor not reached within max_seconds is a warning of the ru
     assert.equal(result.thermal_throttle?.thermal_floor?.reached, false);
     assert.ok(result.measurement_warnings.some((w) => /thermal floor was not reached/.test(w)));
     assert.ok(outcome.manifest.summary.warnings.some((w) => /did not cool to 43 °C within 10 s/.test(w)));
+  });
+});
+
+Deno.test("a process on the GPU during the window is a warning, unless it is the engine's own", async () => {
+  let world: FakeWorld;
+  const gpu = () => world.system.gpus[0]!;
+  await withFakeStudy(quickExperiment(), {
+    scripts: [{
+      onMessage: (message) =>
+        message.type === "configure" && gpu().processes.push({ pid: 111, usedMemoryBytes: 1e9 }),
+      onWindow: () => gpu().processes.push({ pid: 999, usedMemoryBytes: 1e9 }),
+    }],
+    before: (w) => world = w,
+  }, (outcome) => {
+    const warnings = outcome.experiments[0]!.measurement_warnings;
+    assert.ok(
+      warnings.some((w) => /GPU GPU-0 had other process\(es\) during the window: 999$/.test(w)),
+      warnings.join("\n"),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { LlemError } from "../errors/llem_error.ts";
 import { GpuLost } from "../gpu/gpu_lost.ts";
 import { SamplingFailed } from "../gpu/sampling_failed.ts";
 import { DiskFull, NotWritable } from "../results/write_error.ts";
@@ -11,10 +12,12 @@ export interface RunFailure {
   message: string;
   /** The end of the engine's log, when the engine was involved. */
   logTail: string | null;
-  /** The study cannot go on: a lost GPU, a full or read-only disk, an interrupt. */
+  /** The study cannot go on: a lost GPU, a full or read-only disk, an interrupt, a bug. */
   endsStudy: boolean;
   /** Ctrl-C or SIGTERM: the study ends as interrupted. */
   interrupted: boolean;
+  /** Not an ordinary condition but a bug in llem: the study ends and the error keeps its stack (exit 1). */
+  bug: unknown | null;
 }
 
 /** The manifest's type for each way a session can end badly (the harness's own error type aside). */
@@ -26,29 +29,26 @@ const SESSION_FAILURE_TYPES = {
 } as const;
 
 /**
- * What an error during a run means. A session failure ends the run only; a lost GPU, a full or read-only
- * disk or an interrupt end the study; any other error ends the run with the error's own name.
+ * What an error during a run means. A session failure, or another ordinary condition (a dataset that cannot
+ * be read, energy that could not be measured), ends the run only; a lost GPU, a full or read-only disk or
+ * an interrupt end the study; an error that is no ordinary condition is a bug, and ends the study too.
  */
 export function describeRunFailure(error: unknown, signal: AbortSignal): RunFailure {
+  const ordinary = { logTail: null, endsStudy: false, interrupted: false, bug: null };
   if (error instanceof Interrupted || signal.aborted) {
     const message = "the study was interrupted during this run";
-    return { type: "Interrupted", message, logTail: null, endsStudy: true, interrupted: true };
+    return { ...ordinary, type: "Interrupted", message, endsStudy: true, interrupted: true };
   }
   const message = error instanceof Error ? error.message : String(error);
+  const type = error instanceof Error ? error.name : "Error";
   if (error instanceof SessionError) {
-    return {
-      type: sessionFailureType(error),
-      message,
-      logTail: error.logTail || null,
-      endsStudy: false,
-      interrupted: false,
-    };
+    return { ...ordinary, type: sessionFailureType(error), message, logTail: error.logTail || null };
   }
+  if (!(error instanceof LlemError)) return { ...ordinary, type, message, endsStudy: true, bug: error };
   const endsStudy = error instanceof GpuLost || error instanceof SamplingFailed ||
     error instanceof DiskFull ||
     error instanceof NotWritable;
-  const type = error instanceof Error ? error.name : "Error";
-  return { type, message, logTail: null, endsStudy, interrupted: false };
+  return { ...ordinary, type, message, endsStudy };
 }
 
 function sessionFailureType(error: SessionError): string {

@@ -69,6 +69,10 @@ export async function startRunRecording(
     stop: () => collection.close(),
     async finish() {
       collection.close();
+      if (collection.failure !== null) {
+        sink?.discard();
+        throw collection.failure;
+      }
       await sink?.finish();
     },
     discard() {

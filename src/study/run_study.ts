@@ -5,7 +5,8 @@ import type { Gpu } from "../gpu/gpu.ts";
 import { selectGpus } from "../gpu/select_gpus.ts";
 import type { Manifest, ManifestRun, StudyStatus } from "../results/manifest_schema.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
-import { studyDirName } from "../results/study_layout.ts";
+import { resolveInside, RESULT_FILE, studyDirName } from "../results/study_layout.ts";
+import { pathExists } from "../runners/path_exists.ts";
 import { closeEngineSession } from "./engine_session.ts";
 import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
 import { Interrupted, throwIfInterrupted } from "./interrupted.ts";
@@ -95,10 +96,16 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
   return { status, studyDir: record.dir, manifest, ...results };
 }
 
-/** The runs a new study will do, or those a resumed study has not completed. */
+/**
+ * The runs a new study will do, or those a resumed study has not completed: as prepareResume() decides,
+ * a run marked completed without its result.json runs again.
+ */
 function runsToFinish(request: StudyRequest): { experiment: number }[] {
   if (!request.resume) return request.plan.runs;
-  return request.resume.manifest.experiments.filter((run) => run.status !== "completed");
+  const { dir, manifest } = request.resume;
+  return manifest.experiments.filter((run) =>
+    run.status !== "completed" || !pathExists(join(resolveInside(dir, run.dir), RESULT_FILE))
+  );
 }
 
 /**
@@ -127,8 +134,8 @@ async function lockGpus(
       }),
     signal: ports.signal,
   }).catch((error) => {
-    // Waiting for a lock ends with the signal's reason when the user stops llem.
-    if (ports.signal.aborted) throw new Interrupted();
+    // Waiting for a lock ends with the signal's reason when the user stops llem; nothing was started.
+    if (ports.signal.aborted) throw new Interrupted(null);
     throw error;
   });
 }
@@ -222,6 +229,8 @@ async function runPending(
       continue;
     }
     if (outcome.failure.interrupted) return "interrupted";
+    // Recorded as the run's failure; the study ends with the bug's trace (exit 1), resumable once fixed.
+    if (outcome.failure.bug !== null) throw outcome.failure.bug;
     if (outcome.failure.endsStudy) return "failed";
     consecutiveFailures += 1;
     if (limit > 0 && consecutiveFailures >= limit) {

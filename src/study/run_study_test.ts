@@ -1,6 +1,16 @@
 /** The study loop on in-memory ports: order, sessions, gaps, GPU sets, the circuit breaker, interrupts. */
 import assert from "node:assert/strict";
-import { eventsOf, quickExperiment, withFakeStudy } from "../../tests/study_runner_fixture.ts";
+import {
+  eventsOf,
+  fakeRequest,
+  fakeSetup,
+  type FakeWorld,
+  fakeWorld,
+  type FakeWorldOptions,
+  quickExperiment,
+  withFakeStudy,
+} from "../../tests/study_runner_fixture.ts";
+import { runStudy } from "./run_study.ts";
 
 const twoBySweep = (extra = "") => `
 name: loop
@@ -104,9 +114,12 @@ sweep:
       const expected = watts * result.total_inference_time_sec;
       assert.ok(Math.abs(result.total_energy_j / expected - 1) < 1e-6, `${gpus}: ${result.total_energy_j} J`);
     }
-    for (const [path, samples] of world.files.timeseries) {
-      const uuids = new Set(samples.map((s) => s.uuid));
-      assert.ok(uuids.size >= 1 && uuids.size <= 2, path);
+    for (const [i, result] of outcome.experiments.entries()) {
+      const samples = world.files.timeseries.get(
+        outcome.resultFiles[i]!.replace("result.json", "timeseries.parquet"),
+      );
+      const written = [...new Set(samples!.map((s) => s.uuid))].sort();
+      assert.deepEqual(written, result.environment!.gpus.map((g) => g.uuid).sort(), "exactly the run's GPUs");
     }
   });
 });
@@ -161,4 +174,88 @@ Deno.test("runStudy() ends the study as failed when a GPU is lost as the sampler
     );
     assert.equal(world.sessions.sessions.length, 0, "no engine started");
   });
+});
+
+Deno.test("runStudy() puts the window's edges at go and done: preparing and loading are outside it", async () => {
+  await withFakeStudy(
+    quickExperiment(),
+    { scripts: [{ loadSeconds: 7, prepareSeconds: 0.3 }] },
+    (outcome) => {
+      const result = outcome.experiments[0]!;
+      // One batch of two requests: 0.05 s to the first token, then 7 more tokens 0.01 s apart.
+      assert.ok(
+        Math.abs(result.total_inference_time_sec - 0.12) < 1e-6,
+        `${result.total_inference_time_sec} s`,
+      );
+    },
+  );
+});
+
+Deno.test("runStudy() releases everything however it ends: locks, the sampler's timer, sessions, sinks", async () => {
+  const endings: [string, FakeWorldOptions][] = [
+    ["completed", {}],
+    ["a failed run", { scripts: [{ fault: { on: "go", how: "oom" } }] }],
+    ["a lost GPU", { lose: { gpu: 0, reads: 40 } }],
+  ];
+  for (const [label, options] of endings) {
+    await withFakeStudy(twoBySweep(), options, async (_outcome, world) => {
+      assert.equal(world.clock.timers, 0, `${label}: the pump timer is cancelled`);
+      assert.equal(world.files.open, 0, `${label}: every timeseries sink is finished or discarded`);
+      assert.ok(
+        world.sessions.sessions.every((s) => s.exitCode !== null),
+        `${label}: no session left running`,
+      );
+      // The GPU locks are free: another study takes them at once.
+      const { acquireGpuLocks } = await import("./gpu_lock.ts");
+      const holder = { pid: 1, hostname: "h", study: "s", since: "t" };
+      const locks = await acquireGpuLocks(["GPU-0"], { dir: `${world.dir}/locks`, wait: false, holder });
+      locks.release();
+    });
+  }
+});
+
+Deno.test("a timeseries write that fails in a timed pump stays with its run, not the next one", async () => {
+  // Run 1: while the engine prepares, the next append fails in the 1 s timer's pump; then prepare itself
+  // fails. Run 1 fails for its engine; run 2 must not inherit the write failure.
+  let world: FakeWorld;
+  const failingAppend = (message: { type: string }) => {
+    if (message.type !== "prepare" || world.sessions.sessions.length > 1) return;
+    world.files.appendFails = new Error("append failed");
+    world.clock.tick();
+  };
+  await withFakeStudy(twoBySweep().replace("sample_interval_ms: 100", "sample_interval_ms: 10"), {
+    scripts: [{ loadSeconds: 1, onMessage: failingAppend, fault: { on: "prepare", how: "raise" } }, {}],
+    before: (w) => world = w,
+  }, (outcome) => {
+    assert.deepEqual(outcome.manifest.experiments.map((r) => [r.status, r.error?.type ?? null]), [
+      ["failed", "RuntimeError"],
+      ["completed", null],
+    ]);
+  });
+});
+
+function studyDir(world: FakeWorld): string {
+  const [entry] = [...Deno.readDirSync(`${world.dir}/results`)];
+  return `${world.dir}/results/${entry!.name}`;
+}
+
+Deno.test("runStudy() resumes a study: completed runs stay, the others run, the manifest read afresh", async () => {
+  const world = fakeWorld({ scripts: [{ fault: { on: "go", window: 2, how: "exit" } }, {}] });
+  try {
+    const yaml = twoBySweep("execution: {max_consecutive_failures: 1}");
+    const first = await runStudy(fakeSetup(fakeRequest(yaml, world.dir)), world.ports);
+    assert.deepEqual(first.manifest.experiments.map((r) => r.status), ["completed", "failed"]);
+    const { readManifest } = await import("../results/manifest_store.ts");
+    const resume = { dir: first.studyDir, manifest: readManifest(first.studyDir) };
+    const second = await runStudy(fakeSetup(fakeRequest(yaml, world.dir, { resume })), world.ports);
+    assert.equal(second.status, "completed");
+    assert.deepEqual(second.manifest.experiments.map((r) => [r.status, r.attempts]), [["completed", 1], [
+      "completed",
+      2,
+    ]]);
+    assert.equal(second.experiments.length, 1, "only the failed run ran again");
+    assert.equal(second.manifest.resumes.length, 1);
+  } finally {
+    Deno.removeSync(world.dir, { recursive: true });
+  }
 });

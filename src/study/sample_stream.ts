@@ -11,6 +11,8 @@ export interface SampleCollection {
   readonly samples: readonly TaggedSample[];
   /** Samples the sampler dropped while this collection was open (nobody drained them in time). */
   readonly droppedSamples: number;
+  /** The first error its sink threw (a timeseries file that could not be written), or null. */
+  readonly failure: unknown;
   /** Stop collecting; the samples stay readable. */
   close(): void;
 }
@@ -32,18 +34,11 @@ export class SampleStream {
   readonly #collections = new Set<OpenCollection>();
   readonly #stopPumping: () => void;
   #droppedSeen = 0;
-  /** A failure met by a timed pump (a sink that could not write), thrown at the next pump(). */
-  #failure: unknown = null;
 
   constructor(sampler: Sampler, clock: StudyClock) {
     this.#sampler = sampler;
-    this.#stopPumping = clock.every(PUMP_INTERVAL_MS, () => {
-      try {
-        this.#move();
-      } catch (error) {
-        this.#failure ??= error;
-      }
-    });
+    // A timed pump throws nothing: a sink's failure stays with its collection, the sampler's with it.
+    this.#stopPumping = clock.every(PUMP_INTERVAL_MS, () => this.#move());
   }
 
   /** Label the samples taken from now on. */
@@ -53,11 +48,6 @@ export class SampleStream {
 
   /** Give the samples received so far to the open collections; throws the sampler's failure, if any. */
   pump(): void {
-    const failure = this.#failure;
-    if (failure !== null) {
-      this.#failure = null;
-      throw failure;
-    }
     this.#move();
     if (this.#sampler.failure) throw this.#sampler.failure;
   }
@@ -68,7 +58,10 @@ export class SampleStream {
     this.pump();
   }
 
-  /** Collect the samples of `uuids` from now on; each batch also goes to `sink` (a run's timeseries). */
+  /**
+   * Collect the samples of `uuids` from now on; each batch also goes to `sink` (a run's timeseries). A
+   * sink that throws is not given more, and its error is the collection's `failure`.
+   */
   collect(uuids: readonly string[], sink?: (samples: readonly TaggedSample[]) => void): SampleCollection {
     const wanted = new Set(uuids);
     const samples: TaggedSample[] = [];
@@ -76,11 +69,17 @@ export class SampleStream {
     const collection: OpenCollection = {
       samples,
       droppedSamples: 0,
+      failure: null,
       take(batch) {
         const own = batch.filter((sample) => wanted.has(sample.uuid));
         // One push per sample: a spread of a long window's batch would overflow the call stack.
         for (const sample of own) samples.push(sample);
-        if (own.length > 0) sink?.(own);
+        if (own.length === 0 || !sink || this.failure !== null) return;
+        try {
+          sink(own);
+        } catch (error) {
+          (this as { failure: unknown }).failure = error;
+        }
       },
       dropped(count) {
         (this as { droppedSamples: number }).droppedSamples += count;

@@ -31,6 +31,8 @@ export class StudyRecord {
   /**
    * A new study directory (its manifest with every run pending, and _study-artefacts), or the resumed
    * one taken over: runs not completed become pending again and temporary files a kill left are removed.
+   * A resumed study's manifest is read again here, once its GPUs are locked: another llem may have
+   * finished runs of it while this one waited for the locks.
    */
   static open(
     request: Pick<StudyRequest, "plan" | "configPath" | "resume" | "llem">,
@@ -38,7 +40,7 @@ export class StudyRecord {
   ): StudyRecord {
     const { plan, resume } = request;
     if (resume) {
-      const store = ManifestStore.of(resume.dir, resume.manifest);
+      const store = ManifestStore.load(resume.dir);
       store.prepareResume();
       removeStaleTemporaryFiles(resume.dir);
       return new StudyRecord(resume.dir, store, io.onEvent);
