@@ -234,11 +234,6 @@ Deno.test("a timeseries write that fails in a timed pump stays with its run, not
   });
 });
 
-function studyDir(world: FakeWorld): string {
-  const [entry] = [...Deno.readDirSync(`${world.dir}/results`)];
-  return `${world.dir}/results/${entry!.name}`;
-}
-
 Deno.test("runStudy() resumes a study: completed runs stay, the others run, the manifest read afresh", async () => {
   const world = fakeWorld({ scripts: [{ fault: { on: "go", window: 2, how: "exit" } }, {}] });
   try {
