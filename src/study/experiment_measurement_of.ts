@@ -10,6 +10,7 @@ import type {
   MeasurementEnvironment,
   ThermalFloorRecord,
 } from "../results/experiment_measurement.ts";
+import { TIMESERIES_FILE } from "../results/study_layout.ts";
 import type { OpenSession } from "./engine_session.ts";
 import type { WindowMeasurement } from "./measure_window.ts";
 import type { StudyContext } from "./study_context.ts";
@@ -49,7 +50,7 @@ export function experimentMeasurementOf(context: StudyContext, measured: Measure
     baselineMethod: baselineMethod(context, measured),
     thermalFloor: measured.thermalFloor,
     warnings: [...window.warnings, ...measured.warnings],
-    timeseriesFile: config.measurement.timeseries ? "timeseries.parquet" : null,
+    timeseriesFile: config.measurement.timeseries ? TIMESERIES_FILE : null,
     environment: measurementEnvironment(context, session),
     startTime: measured.startTime,
     endTime: measured.endTime,
