@@ -11,7 +11,7 @@ const LOST_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /** Whether an NVML return code means the GPU or its driver is gone. */
-export function isGpuLostCode(code: number): boolean {
+function isGpuLostCode(code: number): boolean {
   return LOST_CODES.has(code);
 }
 
