@@ -1,17 +1,17 @@
-import process from "node:process";
 import type { Manifest } from "./manifest_schema.ts";
 import { readManifest } from "./manifest_store.ts";
 import { MANIFEST_FILE, resolveInside, sanitizeName, STUDY_DIR_PATTERN } from "./study_layout.ts";
+import { isStudyLocked } from "./study_lock.ts";
 
 /**
- * The newest unfinished study of an output directory: `resumable`; `live` when its manifest says running
- * and its llem (pid) is alive on this host, so another llem is running it now; `elsewhere` when it says
- * running on another host, whose processes this one cannot see (a shared file system under Slurm).
+ * The study `--resume` picks in an output directory: `resumable`; `live` when another llem holds its lock
+ * and so is running it now; `elsewhere` when its manifest says running on another host and its lock is
+ * free here (a file system that does not share locks between hosts cannot tell a live llem there from a
+ * dead one). `others` counts the other unfinished studies passed over.
  */
 export type ResumableStudy =
-  | { kind: "resumable"; dir: string; manifest: Manifest }
-  | { kind: "live"; dir: string; manifest: Manifest; pid: number; hostname: string }
-  | { kind: "elsewhere"; dir: string; manifest: Manifest; hostname: string };
+  & ({ kind: "resumable" } | { kind: "live" } | { kind: "elsewhere"; hostname: string })
+  & { dir: string; manifest: Manifest; others: number };
 
 /** Which studies to consider, and how to tell a live llem from a dead one (injectable for tests). */
 export interface FindResumableStudyOptions {
@@ -19,46 +19,69 @@ export interface FindResumableStudyOptions {
   studyName?: string;
   /** This machine's name; defaults to Deno.hostname(). */
   hostname?: string;
-  /** Whether a process exists; defaults to kill(pid, 0). */
-  isProcessAlive?: (pid: number) => boolean;
+  /** Whether a live llem holds a study directory's lock; defaults to isStudyLocked(). */
+  isLocked?: (dir: string) => boolean;
 }
 
 /**
- * Find the newest study directory (by manifest start_time) under `outputDir` whose status is not
- * completed (running, interrupted, failed or stopped), or null when there is none. Directories without
- * a manifest.json are not studies and are passed over; an invalid manifest is an error naming the file.
+ * The study to resume under `outputDir`, or null when there is none: of the studies with work left
+ * (not completed, or completed with failed or skipped runs to retry), the newest (by manifest
+ * start_time) that has completed runs, else the newest. A study that completed nothing (say, one a busy
+ * GPU stopped before it began) is never picked over one with results to keep. Directories without a
+ * manifest.json are not studies and are passed over; an invalid manifest is an error naming the file.
  */
 export function findResumableStudy(
   outputDir: string,
   options: FindResumableStudyOptions = {},
 ): ResumableStudy | null {
-  const prefix = options.studyName === undefined ? null : sanitizeName(options.studyName);
-  let newest: { dir: string; manifest: Manifest } | null = null;
+  const candidates = unfinishedStudies(outputDir, options.studyName).sort(byPreference);
+  const chosen = candidates[0];
+  if (!chosen) return null;
+  const { dir, manifest } = chosen;
+  const others = candidates.length - 1;
+  if ((options.isLocked ?? isStudyLocked)(dir)) return { kind: "live", dir, manifest, others };
+  const here = options.hostname ?? Deno.hostname();
+  if (manifest.status === "running" && manifest.hostname !== null && manifest.hostname !== here) {
+    return { kind: "elsewhere", dir, manifest, others, hostname: manifest.hostname };
+  }
+  return { kind: "resumable", dir, manifest, others };
+}
+
+/** Whether a study has work a resume would do: runs not completed, or a status that is not completed. */
+export function hasWorkLeft(manifest: Manifest): boolean {
+  return manifest.status !== "completed" || manifest.experiments.some((run) => run.status !== "completed");
+}
+
+interface Candidate {
+  dir: string;
+  manifest: Manifest;
+  completed: number;
+}
+
+function unfinishedStudies(outputDir: string, studyName: string | undefined): Candidate[] {
+  const prefix = studyName === undefined ? null : sanitizeName(studyName);
+  const found: Candidate[] = [];
   for (const name of studyDirNames(outputDir)) {
     const match = name.match(STUDY_DIR_PATTERN);
     if (!match || (prefix !== null && match[1] !== prefix)) continue;
     const dir = resolveInside(outputDir, name);
     if (!isFile(`${dir}/${MANIFEST_FILE}`)) continue;
     const manifest = readManifest(dir);
-    if (manifest.status === "completed") continue;
-    if (options.studyName !== undefined && manifest.study_name !== options.studyName) continue;
-    if (
-      newest === null || manifest.start_time > newest.manifest.start_time ||
-      (manifest.start_time === newest.manifest.start_time && dir > newest.dir)
-    ) newest = { dir, manifest };
+    if (!hasWorkLeft(manifest)) continue;
+    if (studyName !== undefined && manifest.study_name !== studyName) continue;
+    const completed = manifest.experiments.filter((run) => run.status === "completed").length;
+    found.push({ dir, manifest, completed });
   }
-  if (newest === null) return null;
-  const { manifest } = newest;
-  if (manifest.status !== "running" || manifest.pid === null || manifest.hostname === null) {
-    return { kind: "resumable", ...newest };
+  return found;
+}
+
+/** Studies with completed runs first, then the newest, then by directory name (newest stamp last). */
+function byPreference(a: Candidate, b: Candidate): number {
+  if ((a.completed > 0) !== (b.completed > 0)) return a.completed > 0 ? -1 : 1;
+  if (a.manifest.start_time !== b.manifest.start_time) {
+    return a.manifest.start_time > b.manifest.start_time ? -1 : 1;
   }
-  if (manifest.hostname !== (options.hostname ?? Deno.hostname())) {
-    return { kind: "elsewhere", ...newest, hostname: manifest.hostname };
-  }
-  if ((options.isProcessAlive ?? processExists)(manifest.pid)) {
-    return { kind: "live", ...newest, pid: manifest.pid, hostname: manifest.hostname };
-  }
-  return { kind: "resumable", ...newest };
+  return a.dir > b.dir ? -1 : a.dir < b.dir ? 1 : 0;
 }
 
 function studyDirNames(outputDir: string): string[] {
@@ -75,22 +98,6 @@ function isFile(path: string): boolean {
     return Deno.statSync(path).isFile;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-/**
- * kill(pid, 0): the process exists, even when it belongs to another user (EPERM). A pid reused by an
- * unrelated process after llem died also reads as alive, so a "live" answer should name the pid.
- */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ESRCH") return false;
-    if (code === "EPERM") return true;
     throw error;
   }
 }

@@ -13,6 +13,8 @@ export const TIMESERIES_FILE = "timeseries.parquet";
 export const REQUESTS_FILE = "requests.parquet";
 /** Study-wide files: equivalence groups, baseline cache snapshots, logs. */
 export const STUDY_ARTEFACTS_DIR = "_study-artefacts";
+/** The study's lock: held by the one llem that runs the study (see study_lock.ts). */
+export const STUDY_LOCK_FILE = ".llem.lock";
 /** Where partial or failed attempts of a run are moved, so a retry starts from an empty run directory. */
 export const FAILED_RUNS_DIR = "failed-runs";
 
@@ -51,8 +53,11 @@ export function studyDirName(studyName: string, date: Date): string {
   return `${sanitizeName(studyName)}_${utcStamp(date)}`;
 }
 
-/** Matches a name studyDirName() made; group 1 is the sanitised study name, group 2 the stamp. */
-export const STUDY_DIR_PATTERN = /^(.+)_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})$/;
+/**
+ * Matches a name studyDirName() made, with the `-2`, `-3`... claimStudyDir() adds when two studies of one
+ * name start in the same second; group 1 is the sanitised study name, group 2 the stamp.
+ */
+export const STUDY_DIR_PATTERN = /^(.+)_(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})(?:-\d+)?$/;
 
 /** What names a run's directory. */
 export interface RunDirFields {

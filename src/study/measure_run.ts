@@ -96,6 +96,7 @@ export async function measureRun(
       startTime,
     });
     const result = buildExperimentResult(experimentMeasurementOf(context, measured));
+    assertResultOf(result, entry);
     const resultFile = await writeRunFiles(runDir, {
       recording,
       done: measured.window.done,
@@ -112,7 +113,8 @@ export async function measureRun(
       energyJ: result.total_energy_j,
       outputTokens: result.total_tokens,
       tokensPerSecond: result.avg_tokens_per_second,
-      mjPerToken: result.mj_per_tok_adjusted ?? result.mj_per_tok_total,
+      mjPerTokenTotal: result.mj_per_tok_total,
+      mjPerTokenAdjusted: result.mj_per_tok_adjusted,
       windowSeconds: measured.window.endSeconds - measured.window.startSeconds,
       warnings: result.measurement_warnings.length,
     });
@@ -120,6 +122,20 @@ export async function measureRun(
   } catch (error) {
     recording?.discard();
     return await runFailed(context, { job, error, logPath, runDir });
+  }
+}
+
+/**
+ * A result about to be stored is the entry's: its experiment id (the directory), config hash and cycle.
+ * Anything else is a bug, and nothing of it is written.
+ */
+function assertResultOf(result: ExperimentResult, entry: ManifestRun): void {
+  const expected = [entry.dir, entry.measurement_config_hash, entry.cycle];
+  const found = [result.experiment_id, result.measurement_config_hash, result.cycle];
+  if (expected.some((value, i) => value !== found[i])) {
+    throw new Error(
+      `the result of run ${entry.index} is of ${found.join(", ")}, not of ${expected.join(", ")}: not stored`,
+    );
   }
 }
 

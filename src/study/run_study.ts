@@ -1,11 +1,15 @@
 import { join } from "node:path";
+import type { PlannedRun, StudyPlan } from "../config/build_plan.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { LlemError } from "../errors/llem_error.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import { selectGpus } from "../gpu/select_gpus.ts";
 import type { Manifest, ManifestRun, StudyStatus } from "../results/manifest_schema.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
+import { claimStudyDir } from "../results/claim_study_dir.ts";
+import { readManifest } from "../results/manifest_store.ts";
 import { resolveInside, RESULT_FILE, studyDirName } from "../results/study_layout.ts";
+import { lockStudy, type StudyLock } from "../results/study_lock.ts";
 import { pathExists } from "../runners/path_exists.ts";
 import { closeEngineSession } from "./engine_session.ts";
 import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
@@ -15,6 +19,7 @@ import { measureRun, type SessionSlot } from "./measure_run.ts";
 import { SampleStream } from "./sample_stream.ts";
 import type { StudyContext, StudySetup } from "./study_context.ts";
 import type { StudyPorts } from "./study_ports.ts";
+import { dirMatchesRun, sameRun } from "./resume_mismatch.ts";
 import { StudyRecord } from "./study_record.ts";
 import type { StudyRequest } from "./study_request.ts";
 import { minOf } from "../measure/max_of.ts";
@@ -44,22 +49,11 @@ interface Held {
  */
 export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<StudyOutcome> {
   const { request } = setup;
-  const now = ports.clock.now();
-  const dir = request.resume?.dir ?? join(request.outputDir, studyDirName(request.plan.study_name, now));
   const gpusOf = experimentGpus(setup, ports);
   const held: Held = { locks: null, stream: null, sessions: { current: null } };
-  // Before the study directory exists: a busy GPU under --no-wait, or an interrupt while waiting, leaves
-  // nothing behind.
   const unfinished = runsToFinish(request);
   const used = [...new Set(unfinished.flatMap((run) => gpusOf.get(run.experiment)!))];
-  if (unfinished.length > 0) held.locks = await lockGpus(setup, { ports, dir, gpus: used });
-  let record: StudyRecord;
-  try {
-    record = StudyRecord.open(setup.request, { dir, onEvent: ports.onEvent });
-  } catch (error) {
-    held.locks?.release();
-    throw error;
-  }
+  const { record, studyLock } = await openStudy(setup, { ports, held, used });
   const pending = record.pendingRuns();
   ports.onEvent({
     type: "study_started",
@@ -77,11 +71,11 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
       ? "completed"
       : await measurePending(setup, { ports, record, pending, gpusOf, used, held, results });
   } catch (error) {
-    status = statusAfter(error, { record, signal: ports.signal });
+    status = statusAfter(error, { record, signal: ports.signal, studyLock });
   } finally {
     await release(held);
   }
-  const manifest = record.finish(status);
+  const manifest = finishStudy(record, { status, studyLock });
   const { summary } = manifest;
   ports.onEvent({
     type: "study_finished",
@@ -94,6 +88,57 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
     wallSeconds: summary.total_wall_time_s,
   });
   return { status, studyDir: record.dir, manifest, ...results };
+}
+
+/**
+ * Take the study: a resumed study's lock first (refused at once while another llem runs it), then every
+ * GPU's lock (waiting, or refused under --no-wait), and only then a new study's directory and lock: a busy
+ * GPU or an interrupt while waiting leaves nothing behind. The resumed manifest is read again under the
+ * locks.
+ */
+async function openStudy(
+  setup: StudySetup,
+  parts: { ports: StudyPorts; held: Held; used: Gpu[] },
+): Promise<{ record: StudyRecord; studyLock: StudyLock }> {
+  const { request } = setup;
+  const { ports, held } = parts;
+  const resumeDir = request.resume?.dir ?? null;
+  let studyLock = resumeDir === null ? null : lockStudy(resumeDir, () => manifestHolder(resumeDir));
+  try {
+    const planned = resumeDir ??
+      join(request.outputDir, studyDirName(request.plan.study_name, ports.clock.now()));
+    if (parts.used.length > 0) held.locks = await lockGpus(setup, { ports, dir: planned, gpus: parts.used });
+    const dir = resumeDir ?? claimStudyDir(request.outputDir, {
+      name: request.plan.study_name,
+      now: ports.clock.now(),
+    });
+    studyLock ??= lockStudy(dir);
+    return { record: StudyRecord.open(request, { dir, onEvent: ports.onEvent }), studyLock };
+  } catch (error) {
+    held.locks?.release();
+    held.locks = null;
+    studyLock?.release();
+    throw error;
+  }
+}
+
+/** Who the manifest says runs a study, for the message when its lock is held. */
+function manifestHolder(dir: string): { pid: number | null; hostname: string | null } | null {
+  try {
+    const { pid, hostname } = readManifest(dir);
+    return { pid, hostname };
+  } catch {
+    return null;
+  }
+}
+
+/** The study's statistics and status written, then its lock given back: the last write is this llem's. */
+function finishStudy(record: StudyRecord, end: { status: StudyStatus; studyLock: StudyLock }): Manifest {
+  try {
+    return record.finish(end.status);
+  } finally {
+    end.studyLock.release();
+  }
 }
 
 /**
@@ -152,7 +197,10 @@ function experimentGpus(setup: StudySetup, ports: StudyPorts): Map<number, Gpu[]
 }
 
 /** The study's state once it stopped on an error outside a run: interrupted, failed, or a bug (rethrown). */
-function statusAfter(error: unknown, study: { record: StudyRecord; signal: AbortSignal }): StudyStatus {
+function statusAfter(
+  error: unknown,
+  study: { record: StudyRecord; signal: AbortSignal; studyLock: StudyLock },
+): StudyStatus {
   if (error instanceof Interrupted || study.signal.aborted) return "interrupted";
   if (error instanceof LlemError) {
     // A lost GPU at the sampler's start or in the baseline, a full disk, a busy GPU: the manifest says why.
@@ -160,7 +208,7 @@ function statusAfter(error: unknown, study: { record: StudyRecord; signal: Abort
     return "failed";
   }
   study.record.warn(null, `the study failed: ${error instanceof Error ? error.message : String(error)}`);
-  study.record.finish("failed");
+  finishStudy(study.record, { status: "failed", studyLock: study.studyLock });
   throw error;
 }
 
@@ -212,7 +260,7 @@ async function runPending(
   let consecutiveFailures = 0;
   for (const [position, entry] of work.pending.entries()) {
     throwIfInterrupted(context.ports.signal);
-    const run = plan.runs.find((r) => r.index === entry.index)!;
+    const run = plannedRunOf(plan, entry);
     if (work.sessions.current && work.sessions.current.session.planSession !== run.session) {
       await closeSession(work.sessions);
     }
@@ -242,6 +290,22 @@ async function runPending(
     }
   }
   return "completed";
+}
+
+/**
+ * The plan's run for a manifest entry, checked to be the same run (index, experiment, cycle, config hash)
+ * with the directory its own fields name. resolveStudyRequest() refuses a resume whose plan differs, so a
+ * mismatch here is a bug: it ends the study before anything is stored under the wrong run.
+ */
+function plannedRunOf(plan: StudyPlan, entry: ManifestRun): PlannedRun {
+  const run = plan.runs.find((r) => r.index === entry.index);
+  if (!run || !sameRun(run, entry) || !dirMatchesRun(entry)) {
+    throw new Error(
+      `manifest run ${entry.index} (experiment ${entry.experiment}, cycle ${entry.cycle}, ${entry.dir}) is ` +
+        `not the plan's run ${entry.index}: the resume's plan was not checked against its manifest`,
+    );
+  }
+  return run;
 }
 
 async function closeSession(sessions: SessionSlot): Promise<void> {

@@ -241,7 +241,7 @@ Deno.test("runStudy() resumes a study: completed runs stay, the others run, the 
     const first = await runStudy(fakeSetup(fakeRequest(yaml, world.dir)), world.ports);
     assert.deepEqual(first.manifest.experiments.map((r) => r.status), ["completed", "failed"]);
     const { readManifest } = await import("../results/manifest_store.ts");
-    const resume = { dir: first.studyDir, manifest: readManifest(first.studyDir) };
+    const resume = { dir: first.studyDir, manifest: readManifest(first.studyDir), picked: null };
     const second = await runStudy(fakeSetup(fakeRequest(yaml, world.dir, { resume })), world.ports);
     assert.equal(second.status, "completed");
     assert.deepEqual(second.manifest.experiments.map((r) => [r.status, r.attempts]), [["completed", 1], [

@@ -7,18 +7,22 @@ import { type GpuEnvironment, gpuEnvironment } from "../gpu/select_gpus.ts";
 import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import type { Manifest } from "../results/manifest_schema.ts";
-import { readManifest } from "../results/manifest_store.ts";
+import { ManifestUnreadable, readManifest } from "../results/manifest_store.ts";
+import { StudyBusy } from "../results/study_lock.ts";
 import { huggingFaceCacheDir } from "../runners/hugging_face_cache_dir.ts";
 import { collectSecrets } from "../runners/secrets_file.ts";
 import { baselineCacheDir, llemCacheDir } from "./baseline_cache.ts";
 import { gpuLockDir } from "./gpu_lock.ts";
 import { gitCommit, LLEM_VERSION } from "./llem_version.ts";
 import { readConfigFile } from "./read_config_file.ts";
+import { dirMatchesRun, resumeMismatch } from "./resume_mismatch.ts";
 
 /** A study directory to resume, with its manifest as read (once) and checked against the plan. */
 export interface ResumeTarget {
   dir: string;
   manifest: Manifest;
+  /** Why --resume without a directory picked this study; null when the directory was named. */
+  picked: string | null;
 }
 
 /** Who runs llem and where: the facts of this process the runner needs. */
@@ -125,14 +129,13 @@ export function resolveStudyRequest(
   };
 }
 
-/** The study to resume: the named directory, or the newest unfinished one of this study; its manifest checked. */
+/** The study to resume: the named directory, or the one findResumableStudy() picks; its manifest checked. */
 function resumeTarget(
   plan: StudyPlan,
   where: { outputDir: string; cwd: string; dir: string | undefined },
 ): ResumeTarget {
-  const dir = where.dir === undefined
-    ? newestUnfinished(plan, where.outputDir)
-    : resolve(where.cwd, where.dir);
+  const picked = where.dir === undefined ? pickStudy(plan, where.outputDir) : null;
+  const dir = picked?.dir ?? resolve(where.cwd, where.dir!);
   const manifest = readManifest(dir);
   if (manifest.study_design_hash !== plan.study_design_hash) {
     throw new UsageError(
@@ -141,10 +144,28 @@ function resumeTarget(
       "resume with the config it was started with, or run the changed study afresh without --resume",
     );
   }
-  return { dir, manifest };
+  const mismatch = resumeMismatch(plan, manifest.experiments);
+  if (mismatch) {
+    throw new UsageError(
+      `${dir} cannot be resumed with this plan: ${mismatch}`,
+      "--resume finishes a study as it was started: drop --order and --cycles, or restore " +
+        "execution.order and n_cycles in the config; to measure more cycles, run the study afresh " +
+        "without --resume",
+    );
+  }
+  const misplaced = manifest.experiments.find((run) => !dirMatchesRun(run));
+  if (misplaced) {
+    throw new ManifestUnreadable(
+      `Manifest "${dir}/manifest.json": run ${misplaced.index}'s directory "${misplaced.dir}" is not the ` +
+        `one its cycle and config hash (${misplaced.measurement_config_hash}) name`,
+      "the manifest was edited or damaged: restore it from a copy, or start the study afresh",
+    );
+  }
+  return { dir, manifest, picked: picked?.why ?? null };
 }
 
-function newestUnfinished(plan: StudyPlan, outputDir: string): string {
+/** The study --resume without a directory finishes, and why that one; refuses one another llem runs. */
+function pickStudy(plan: StudyPlan, outputDir: string): { dir: string; why: string } {
   const found = findResumableStudy(outputDir, { studyName: plan.study_name });
   if (!found) {
     throw new UsageError(
@@ -152,13 +173,26 @@ function newestUnfinished(plan: StudyPlan, outputDir: string): string {
       "run without --resume to start it, or name the directory: llem run CONFIG DIR --resume",
     );
   }
-  if (found.kind !== "resumable") {
+  const { manifest } = found;
+  if (found.kind === "live") throw new StudyBusy(found.dir, manifest);
+  if (found.kind === "elsewhere") {
     throw new NotReadyError(
-      `${found.dir} is being run by llem pid ${found.manifest.pid} on ${found.manifest.hostname}`,
-      "wait for it to finish, or stop it first",
+      `${found.dir} is marked running by llem pid ${manifest.pid} on ${found.hostname}, another machine`,
+      "wait for it to finish; if that llem is gone, resume the study by naming its directory: " +
+        "llem run CONFIG DIR --resume",
     );
   }
-  return found.dir;
+  const completed = manifest.experiments.filter((run) => run.status === "completed").length;
+  const others = found.others === 0
+    ? ""
+    : `; ${found.others} other unfinished ${
+      found.others === 1 ? "study" : "studies"
+    } of this name left as they are`;
+  return {
+    dir: found.dir,
+    why: `the ${completed > 0 ? "newest unfinished study with completed runs" : "newest unfinished study"} ` +
+      `(${completed} of ${manifest.experiments.length} runs completed${others})`,
+  };
 }
 
 /** What differs between the plan now and the runs a study directory was started with. */

@@ -1,0 +1,87 @@
+import { NotReadyError } from "../errors/not_ready_error.ts";
+import { resolveInside, STUDY_LOCK_FILE } from "./study_layout.ts";
+import { writeFailure } from "./write_error.ts";
+
+/**
+ * Another llem holds the study's lock: it is running the study now (exit 3). The manifest's pid and host
+ * name who; the lock, not the pid, says it is alive.
+ */
+export class StudyBusy extends NotReadyError {
+  constructor(readonly dir: string, holder: { pid: number | null; hostname: string | null } | null) {
+    super(
+      `${dir} is being run by another llem` +
+        (holder?.pid ? ` (pid ${holder.pid}${holder.hostname ? ` on ${holder.hostname}` : ""})` : ""),
+      "wait for it to finish, or stop it first (Ctrl-C, or scancel under Slurm); then --resume it",
+    );
+  }
+}
+
+/** The study's lock, held for as long as this llem runs the study; release() gives it back. */
+export interface StudyLock {
+  release(): void;
+}
+
+/**
+ * Take the exclusive lock of a study directory (flock on `<dir>/.llem.lock`), without waiting: one writer
+ * per study. The kernel drops it when llem dies, even under kill -9, so a lock that is held means a live
+ * llem. Throws StudyBusy when another llem holds it, a write failure (DiskFull, NotWritable) when the
+ * lock file cannot be made.
+ */
+export function lockStudy(
+  dir: string,
+  holder: () => { pid: number | null; hostname: string | null } | null = () => null,
+): StudyLock {
+  const file = openLockFile(dir);
+  let locked: boolean;
+  try {
+    locked = file.tryLockSync(true);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  if (!locked) {
+    file.close();
+    throw new StudyBusy(dir, holder());
+  }
+  return {
+    release() {
+      try {
+        file.unlockSync();
+      } catch { /* closing releases it too */ }
+      try {
+        file.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/**
+ * Whether a live llem holds the study's lock now. A shared lock is tried and given back at once, so two
+ * llem processes asking at the same time do not see each other as the study's writer.
+ */
+export function isStudyLocked(dir: string): boolean {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(resolveInside(dir, STUDY_LOCK_FILE), { read: true });
+  } catch (error) {
+    // No lock file: no llem has run this study since locks were introduced, or it is being created.
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  try {
+    if (!file.tryLockSync(false)) return true;
+    file.unlockSync();
+    return false;
+  } finally {
+    file.close();
+  }
+}
+
+function openLockFile(dir: string): Deno.FsFile {
+  const path = resolveInside(dir, STUDY_LOCK_FILE);
+  try {
+    return Deno.openSync(path, { read: true, write: true, create: true, mode: 0o644 });
+  } catch (error) {
+    throw writeFailure(error, path) ?? error;
+  }
+}
