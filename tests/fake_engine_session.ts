@@ -211,12 +211,16 @@ export class FakeEngineSession implements EngineSession {
     if (!fault || fault.on !== message.type) return;
     if ((fault.on === "prepare" || fault.on === "go") && this.#windows + 1 !== (fault.window ?? 1)) return;
     if (fault.how === "raise") {
-      throw new SessionError("harness_error", `RuntimeError: the fake engine failed on ${message.type}`, {
+      // As the real session: the message without its type, the traceback in the log's tail.
+      const traceback =
+        `Traceback (most recent call last):\nRuntimeError: the fake engine failed on ${message.type}`;
+      throw new SessionError("harness_error", `the fake engine failed on ${message.type}`, {
+        logTail: `RuntimeError: the fake engine failed on ${message.type}\n${traceback}\n`,
         harnessError: {
           type: "error",
           error_type: "RuntimeError",
           message: `the fake engine failed on ${message.type}`,
-          traceback: "",
+          traceback,
           fatal: false,
           in_reply_to: message.type,
         },

@@ -54,6 +54,7 @@ export class FakeRunFiles implements RunFileWriter {
         close();
         if (this.diskFullOn === "timeseries") return Promise.reject(new DiskFull(path));
         this.timeseries.set(path, samples);
+        writeParquetFrame(path, samples.length);
         return Promise.resolve();
       },
       discard: close,
@@ -63,8 +64,21 @@ export class FakeRunFiles implements RunFileWriter {
   writeRequests(path: string, requests: readonly RequestRecord[]): Promise<void> {
     if (this.diskFullOn === "requests") return Promise.reject(new DiskFull(path));
     this.requests.set(path, requests);
+    writeParquetFrame(path, requests.length);
     return Promise.resolve();
   }
+}
+
+/**
+ * A file with Parquet's frame (magic number at both ends, a footer length that fits) around a row count:
+ * what a resume checks of a completed run's Parquet files, without DuckDB. The rows stay in memory.
+ */
+function writeParquetFrame(path: string, rows: number): void {
+  const body = new TextEncoder().encode(JSON.stringify({ rows }));
+  const footer = new Uint8Array(4);
+  new DataView(footer.buffer).setUint32(0, body.length, true);
+  const magic = new TextEncoder().encode("PAR1");
+  Deno.writeFileSync(path, new Uint8Array([...magic, ...body, ...footer, ...magic]));
 }
 
 /** The fakes one study runs on, and what they saw. */

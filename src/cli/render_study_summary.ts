@@ -1,5 +1,5 @@
 import type { StudyPlan } from "../config/build_plan.ts";
-import type { Manifest, MetricUncertainty } from "../results/manifest_schema.ts";
+import { type Manifest, type MetricUncertainty, uncertaintyKey } from "../results/manifest_schema.ts";
 import { formatTable } from "./format_table.ts";
 import { experimentValues } from "./render_plan.ts";
 
@@ -24,7 +24,7 @@ export function renderStudySummary(plan: StudyPlan, manifest: Manifest): string[
     const failures = [
       ...new Set(runs.flatMap((r) => (r.status === "failed" && r.error ? [r.error.type] : []))),
     ];
-    const stats = manifest.uncertainty?.[experiment.measurement_config_hash];
+    const stats = manifest.uncertainty?.[uncertaintyKey(experiment.id)];
     return [
       String(experiment.id),
       experiment.config.engine,

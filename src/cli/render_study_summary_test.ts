@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
 import { memoryFiles } from "../../tests/memory_files.ts";
 import { planStudy } from "../config/plan_study.ts";
+import { uncertaintyKey } from "../results/manifest_schema.ts";
 import { ManifestStore } from "../results/manifest_store.ts";
 import { renderStudySummary } from "./render_study_summary.ts";
 
@@ -43,13 +44,13 @@ sweep:
       } else store.markCompleted(run.index, { totalEnergyJoules: 100 });
     }
     store.setUncertainty({
-      [first!.measurement_config_hash]: {
+      [uncertaintyKey(first!.id)]: {
         total_energy_j: stats(100, 2.5),
         mj_per_tok_total: stats(12.3456, 0.5),
         mj_per_tok_adjusted: stats(8, 0.25),
         avg_tokens_per_second: stats(40, 1),
       },
-      [second!.measurement_config_hash]: {
+      [uncertaintyKey(second!.id)]: {
         total_energy_j: stats(100, 0, 1),
         mj_per_tok_total: stats(3, 0, 1),
         mj_per_tok_adjusted: { n: 1, mean: null, std: null, ci95_low: null, ci95_high: null },

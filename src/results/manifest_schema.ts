@@ -79,7 +79,7 @@ export const studySummarySchema = z.object({
   total_wall_time_s: z.number().min(0),
   /** Sum of total_energy_j over completed runs, joules. */
   total_energy_j: z.number(),
-  /** Distinct measurement_config_hash values. */
+  /** Distinct planned experiments (a sweep over environment fields such as gpus shares hashes). */
   unique_configurations: z.int().min(0).nullable(),
   warnings: z.array(z.string()),
 });
@@ -96,10 +96,10 @@ export const metricUncertaintySchema = z.object({
   ci95_high: z.number().nullable(),
 });
 
-/** One headline metric across the cycles of one config. */
+/** One headline metric across the cycles of one experiment. */
 export type MetricUncertainty = z.output<typeof metricUncertaintySchema>;
 
-/** Per measurement_config_hash, per headline metric (e.g. "mj_per_tok_adjusted"). */
+/** Per planned experiment (uncertaintyKey()), per headline metric (e.g. "mj_per_tok_adjusted"). */
 export const uncertaintySchema = z.record(z.string(), z.record(z.string(), metricUncertaintySchema));
 
 /** manifest.json: the study-level checkpoint (schema 4.0's layout), rewritten atomically on every change. */
@@ -138,6 +138,14 @@ export const manifestSchema = z.object({
   summary: studySummarySchema,
   uncertainty: uncertaintySchema,
 });
+
+/**
+ * The key of an experiment's statistics in the manifest's `uncertainty`: its 1-based id in the plan
+ * (`experiment` of its runs; _study-artefacts/equivalence_groups.json maps it to its points), as text.
+ */
+export function uncertaintyKey(experiment: number): string {
+  return String(experiment);
+}
 
 /** The content of manifest.json. */
 export type Manifest = z.output<typeof manifestSchema>;

@@ -11,14 +11,8 @@ import {
   type StudyStatus,
   type StudySummary,
 } from "./manifest_schema.ts";
-import {
-  FAILED_RUNS_DIR,
-  MANIFEST_FILE,
-  resolveInside,
-  RESULT_FILE,
-  runDirName,
-  utcStamp,
-} from "./study_layout.ts";
+import { FAILED_RUNS_DIR, MANIFEST_FILE, resolveInside, runDirName, utcStamp } from "./study_layout.ts";
+import { runFilesProblem } from "./run_files_problem.ts";
 import { writeJsonAtomic } from "./write_atomic.ts";
 
 /** What the manifest needs of a planned run. */
@@ -58,6 +52,8 @@ export interface ResumePreparation {
   reset: number[];
   /** Run directories moved to failed-runs/, relative to the study directory. */
   movedAside: string[];
+  /** Completed runs whose files were not whole (see runFilesProblem()), and what was wrong. */
+  broken: { index: number; problem: string }[];
 }
 
 /**
@@ -312,21 +308,24 @@ export class ManifestStore {
 
   /**
    * Take the study over for a resume: every run that is not completed (running when llem was killed,
-   * failed, skipped), and every completed run whose result.json is missing, becomes pending, and its
+   * failed, skipped), and every completed run whose files are not whole (runFilesProblem(): a missing or
+   * damaged result.json, a truncated Parquet file), becomes pending, and its
    * directory, if any, moves to failed-runs/ (moveRunAside(); a kept error's log_file follows it). The
    * study is running again, under this process's pid and host, with the resume's time appended to
-   * `resumes`. Call it only after findResumableStudy() has found no live llem on the study.
+   * `resumes`. Call it only while holding the study's lock (lockStudy()).
    */
   prepareResume(): ResumePreparation {
     const now = this.#now();
-    const preparation: ResumePreparation = { reset: [], movedAside: [] };
+    const preparation: ResumePreparation = { reset: [], movedAside: [], broken: [] };
     for (const run of this.#manifest.experiments) {
       if (run.status === "pending") continue;
-      if (run.status === "completed" && this.#hasResult(run)) continue;
       if (run.status === "completed") {
+        const problem = runFilesProblem(this.studyDir, run);
+        if (problem === null) continue;
         this.#manifest.summary.warnings.push(
-          `run ${run.dir} was marked completed but has no ${RESULT_FILE}; it runs again`,
+          `run ${run.dir} was completed, but ${problem}: it runs again (its files are kept in ${FAILED_RUNS_DIR}/)`,
         );
+        preparation.broken.push({ index: run.index, problem });
       }
       const moved = moveRunAside(this.studyDir, run.dir, now);
       if (moved !== null) {
@@ -355,15 +354,6 @@ export class ManifestStore {
   #finish(index: number, status: RunStatus, fields: Partial<ManifestRun>): void {
     Object.assign(this.#run(index), fields, { status, finished_at: this.#now().toISOString() });
     this.#save();
-  }
-
-  #hasResult(run: ManifestRun): boolean {
-    try {
-      return Deno.statSync(resolveInside(this.studyDir, `${run.dir}/${RESULT_FILE}`)).isFile;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
-    }
   }
 
   #run(index: number): ManifestRun {
@@ -398,7 +388,7 @@ function summarise(manifest: Omit<Manifest, "summary">, warnings: string[], now:
         run.status === "completed" && run.total_energy_j !== null ? sum + run.total_energy_j : sum,
       0,
     ),
-    unique_configurations: new Set(runs.map((run) => run.measurement_config_hash)).size,
+    unique_configurations: new Set(runs.map((run) => run.experiment)).size,
     warnings,
   };
 }

@@ -8,6 +8,7 @@ import {
   readManifest,
 } from "./manifest_store.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
+import { writeWholeRun } from "../../tests/whole_run_files.ts";
 
 const HASH_A = "0123456789abcdef";
 const HASH_B = "fedcba9876543210";
@@ -221,13 +222,12 @@ Deno.test(
 
 Deno.test(
   "prepareResume() makes every unfinished run pending again and moves its partial directory aside",
-  inTempDir((dir) => {
+  inTempDir(async (dir) => {
     const study = `${dir}/study`;
     const store = createStore(dir);
     const [d1, d2, d3, d4] = store.manifest.experiments.map((run) => run.dir);
     store.markRunning(1);
-    Deno.mkdirSync(`${study}/${d1}`);
-    Deno.writeTextFileSync(`${study}/${d1}/result.json`, "{}");
+    await writeWholeRun(study, store.run(1));
     store.markCompleted(1, { totalEnergyJoules: 10 });
     store.markRunning(2);
     Deno.mkdirSync(`${study}/${d2}`);
@@ -280,7 +280,7 @@ Deno.test(
     ]);
     assert.deepEqual(manifest.resumes, ["2026-05-08T09:00:00.000Z"]);
     assert.deepEqual(manifest.summary.warnings, [
-      `run ${d3} was marked completed but has no result.json; it runs again`,
+      `run ${d3} was completed, but it has no result.json: it runs again (its files are kept in failed-runs/)`,
     ]);
     assert.deepEqual(
       [manifest.summary.completed, manifest.summary.pending, manifest.summary.total_energy_j],
@@ -291,6 +291,45 @@ Deno.test(
       ],
     );
     assert.deepEqual([...resumed.completedKeys()], [`${HASH_A}:0`]);
+  }),
+);
+
+Deno.test(
+  "prepareResume() runs again a completed run whose result.json or Parquet file is damaged, saying why",
+  inTempDir(async (dir) => {
+    const study = `${dir}/study`;
+    const store = createStore(dir);
+    const damage: [string, (runDir: string) => void][] = [
+      ["whole", () => {}],
+      ["garbage result.json", (d) => Deno.writeTextFileSync(`${d}/result.json`, "not json at all")],
+      ["truncated requests.parquet", (d) => {
+        const bytes = Deno.readFileSync(`${d}/requests.parquet`);
+        Deno.writeFileSync(`${d}/requests.parquet`, bytes.subarray(0, bytes.length - 100));
+      }],
+      ["another run's result.json", (d) => {
+        const other = store.run(1).dir;
+        Deno.copyFileSync(`${study}/${other}/result.json`, `${d}/result.json`);
+      }],
+    ];
+    for (const [i, [, harm]] of damage.entries()) {
+      store.markRunning(i + 1);
+      harm(await writeWholeRun(study, store.run(i + 1)));
+      store.markCompleted(i + 1, { totalEnergyJoules: 10 });
+    }
+    const preparation = ManifestStore.load(study).prepareResume();
+    assert.deepEqual(preparation.reset, [2, 3, 4]);
+    assert.match(preparation.broken[0]!.problem, /result\.json is not valid JSON/);
+    assert.match(preparation.broken[1]!.problem, /requests\.parquet is not a complete Parquet file/);
+    assert.match(preparation.broken[2]!.problem, /result\.json is of 001_c0_.*, not of this run/);
+    const manifest = readManifest(study);
+    assert.deepEqual(manifest.experiments.map((run) => run.status), [
+      "completed",
+      "pending",
+      "pending",
+      "pending",
+    ]);
+    assert.equal(manifest.summary.warnings.length, 3);
+    assert.equal(preparation.movedAside.length, 3, "the damaged files are kept for inspection");
   }),
 );
 

@@ -156,6 +156,7 @@ export class HarnessSession {
       );
     }
     if (hello.type === "error") {
+      await keepInLog(state, { file: logFile, text: describeHarnessError(hello) });
       return await fail(
         new SessionError("harness_error", `the harness failed to start: ${hello.message}`, {
           harnessError: hello,
@@ -236,10 +237,15 @@ export class HarnessSession {
         }
         throw error;
       }
-      if (message.type === "log") continue;
+      if (message.type === "log") {
+        await keepInLog(this.#log, { file: this.#logFile, text: `[${message.level}] ${message.message}\n` });
+        continue;
+      }
       if (message.type === "error") {
+        await keepInLog(this.#log, { file: this.#logFile, text: describeHarnessError(message) });
         if (message.fatal) this.#exitCode = (await this.#status).code;
-        throw new SessionError("harness_error", `${message.error_type}: ${message.message}`, {
+        // The error's type is kept apart (SessionError.harnessError, the manifest's error type).
+        throw new SessionError("harness_error", message.message, {
           harnessError: message,
           exitCode: this.#exitCode,
           logTail: this.logTail(),
@@ -300,6 +306,21 @@ export class HarnessSession {
     this.#logFile?.close();
     this.#logFile = null;
   }
+}
+
+/** A harness error as the session log keeps it: its type and message, then its traceback. */
+function describeHarnessError(error: Extract<HarnessMessage, { type: "error" }>): string {
+  const traceback = error.traceback.trim();
+  return `${error.error_type}: ${error.message}\n${traceback ? `${traceback}\n` : ""}`;
+}
+
+/**
+ * Keep a protocol message worth reading later (the harness's log lines, its errors with their traceback)
+ * in the session log and its tail, beside what the harness wrote to stderr.
+ */
+async function keepInLog(log: LogState, kept: { file: Deno.FsFile | null; text: string }): Promise<void> {
+  log.tail = (log.tail + kept.text).slice(-LOG_TAIL_BYTES);
+  await kept.file?.write(new TextEncoder().encode(kept.text)).catch(() => {});
 }
 
 /** Best effort: a failure here leaves a labelled container that the reaper removes at the next start. */

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { cycleStatistics } from "../measure/cycle_statistics.ts";
-import type { Manifest } from "../results/manifest_schema.ts";
+import { type Manifest, uncertaintyKey } from "../results/manifest_schema.ts";
 import { resolveInside, RESULT_FILE } from "../results/study_layout.ts";
 
 /** Headline metrics whose spread across cycles the manifest reports. */
@@ -13,16 +13,21 @@ const UNCERTAINTY_METRICS = [
   "total_inference_time_sec",
 ] as const;
 
-/** Mean, standard deviation and 95% CI of each headline metric across the completed cycles of each config. */
+/**
+ * Mean, standard deviation and 95% CI of each headline metric across the completed cycles of each planned
+ * experiment, keyed by uncertaintyKey(). Grouped by experiment, not by measurement_config_hash: the hash
+ * leaves environment fields out, so a sweep over `gpus` has experiments that share one hash.
+ */
 export function uncertaintyAcrossCycles(studyDir: string, manifest: Manifest): Manifest["uncertainty"] {
-  const byHash = new Map<string, Record<string, unknown>[]>();
+  const byExperiment = new Map<string, Record<string, unknown>[]>();
   for (const run of manifest.experiments.filter((r) => r.status === "completed")) {
     const result = JSON.parse(Deno.readTextFileSync(join(resolveInside(studyDir, run.dir), RESULT_FILE)));
-    byHash.set(run.measurement_config_hash, [...(byHash.get(run.measurement_config_hash) ?? []), result]);
+    const key = uncertaintyKey(run.experiment);
+    byExperiment.set(key, [...(byExperiment.get(key) ?? []), result]);
   }
   const uncertainty: Manifest["uncertainty"] = {};
-  for (const [hash, records] of byHash) {
-    uncertainty[hash] = Object.fromEntries(UNCERTAINTY_METRICS.map((metric) => {
+  for (const [key, records] of byExperiment) {
+    uncertainty[key] = Object.fromEntries(UNCERTAINTY_METRICS.map((metric) => {
       const stats = cycleStatistics(
         records.map((r) => (typeof r[metric] === "number" ? r[metric] as number : null)),
       );

@@ -42,13 +42,22 @@ export function describeRunFailure(error: unknown, signal: AbortSignal): RunFail
   const message = error instanceof Error ? error.message : String(error);
   const type = error instanceof Error ? error.name : "Error";
   if (error instanceof SessionError) {
-    return { ...ordinary, type: sessionFailureType(error), message, logTail: error.logTail || null };
+    return { ...ordinary, type: sessionFailureType(error), message, logTail: lastLines(error.logTail) };
   }
   if (!(error instanceof LlemError)) return { ...ordinary, type, message, endsStudy: true, bug: error };
   const endsStudy = error instanceof GpuLost || error instanceof SamplingFailed ||
     error instanceof DiskFull ||
     error instanceof NotWritable;
   return { ...ordinary, type, message, endsStudy };
+}
+
+/** Lines of a log's tail the manifest keeps (the whole log is kept in failed-runs/). */
+const MANIFEST_LOG_LINES = 40;
+
+function lastLines(tail: string): string | null {
+  const lines = tail.trimEnd().split("\n");
+  const kept = lines.slice(-MANIFEST_LOG_LINES).join("\n");
+  return kept.trim() === "" ? null : kept;
 }
 
 function sessionFailureType(error: SessionError): string {

@@ -8,9 +8,9 @@ import type { Manifest, ManifestRun, StudyStatus } from "../results/manifest_sch
 import type { ExperimentResult } from "../results/result_schema.ts";
 import { claimStudyDir } from "../results/claim_study_dir.ts";
 import { readManifest } from "../results/manifest_store.ts";
-import { resolveInside, RESULT_FILE, studyDirName } from "../results/study_layout.ts";
+import { runFilesProblem } from "../results/run_files_problem.ts";
+import { studyDirName } from "../results/study_layout.ts";
 import { lockStudy, type StudyLock } from "../results/study_lock.ts";
-import { pathExists } from "../runners/path_exists.ts";
 import { closeEngineSession } from "./engine_session.ts";
 import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
 import { Interrupted, throwIfInterrupted } from "./interrupted.ts";
@@ -49,6 +49,8 @@ interface Held {
  */
 export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<StudyOutcome> {
   const { request } = setup;
+  // execution.wall_clock_timeout_hours counts from here: each llem that runs the study has its own.
+  const startedSeconds = ports.clock.nowSeconds();
   const gpusOf = experimentGpus(setup, ports);
   const held: Held = { locks: null, stream: null, sessions: { current: null } };
   const unfinished = runsToFinish(request);
@@ -69,7 +71,7 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
   try {
     status = pending.length === 0
       ? "completed"
-      : await measurePending(setup, { ports, record, pending, gpusOf, used, held, results });
+      : await measurePending(setup, { ports, record, pending, gpusOf, used, held, results, startedSeconds });
   } catch (error) {
     status = statusAfter(error, { record, signal: ports.signal, studyLock });
   } finally {
@@ -143,13 +145,13 @@ function finishStudy(record: StudyRecord, end: { status: StudyStatus; studyLock:
 
 /**
  * The runs a new study will do, or those a resumed study has not completed: as prepareResume() decides,
- * a run marked completed without its result.json runs again.
+ * a run marked completed whose files are not whole runs again.
  */
 function runsToFinish(request: StudyRequest): { experiment: number }[] {
   if (!request.resume) return request.plan.runs;
   const { dir, manifest } = request.resume;
   return manifest.experiments.filter((run) =>
-    run.status !== "completed" || !pathExists(join(resolveInside(dir, run.dir), RESULT_FILE))
+    run.status !== "completed" || runFilesProblem(dir, run) !== null
   );
 }
 
@@ -223,6 +225,7 @@ async function measurePending(
     used: Gpu[];
     held: Held;
     results: Pick<StudyOutcome, "experiments" | "resultFiles">;
+    startedSeconds: number;
   },
 ): Promise<StudyStatus> {
   const { ports, record, pending, used, held } = parts;
@@ -236,6 +239,7 @@ async function measurePending(
     pending,
     sessions: held.sessions,
     results: parts.results,
+    startedSeconds: parts.startedSeconds,
   });
 }
 
@@ -245,7 +249,8 @@ function configOf(setup: StudySetup, experimentId: number): ExperimentConfig {
 
 /**
  * The pending runs in order: a session closes when the next run loads differently; the circuit breaker
- * stops the study after max_consecutive_failures failed runs in a row.
+ * stops the study after max_consecutive_failures failed runs in a row, and wall_clock_timeout_hours
+ * before the first run that would begin after it (the run in flight finishes; the rest are skipped).
  */
 async function runPending(
   context: StudyContext,
@@ -253,6 +258,7 @@ async function runPending(
     pending: ManifestRun[];
     sessions: SessionSlot;
     results: Pick<StudyOutcome, "experiments" | "resultFiles">;
+    startedSeconds: number;
   },
 ): Promise<StudyStatus> {
   const { plan } = context.request;
@@ -260,6 +266,10 @@ async function runPending(
   let consecutiveFailures = 0;
   for (const [position, entry] of work.pending.entries()) {
     throwIfInterrupted(context.ports.signal);
+    if (pastWallClockLimit(context, work.startedSeconds)) {
+      skipRemaining(context, work.pending.slice(position));
+      return "stopped";
+    }
     const run = plannedRunOf(plan, entry);
     if (work.sessions.current && work.sessions.current.session.planSession !== run.session) {
       await closeSession(work.sessions);
@@ -290,6 +300,27 @@ async function runPending(
     }
   }
   return "completed";
+}
+
+/** Whether execution.wall_clock_timeout_hours has passed since this llem began the study. */
+function pastWallClockLimit(context: StudyContext, startedSeconds: number): boolean {
+  const hours = context.request.plan.execution.wall_clock_timeout_hours;
+  return hours !== null && context.ports.clock.nowSeconds() - startedSeconds >= hours * 3600;
+}
+
+/** The runs the wall-clock limit leaves out: skipped, with the reason; a resume runs them. */
+function skipRemaining(context: StudyContext, runs: readonly ManifestRun[]): void {
+  const hours = context.request.plan.execution.wall_clock_timeout_hours;
+  const reason = `execution.wall_clock_timeout_hours (${hours} h) had passed when this run was due`;
+  for (const run of runs) {
+    context.record.runSkipped(run.index, {
+      type: "WallClockTimeout",
+      message: `${reason}; --resume runs it`,
+      log_tail: null,
+      log_file: null,
+    });
+  }
+  context.record.warn(null, `stopped: ${reason}; ${runs.length} run(s) skipped, --resume runs them`);
 }
 
 /**

@@ -254,3 +254,48 @@ Deno.test("runStudy() resumes a study: completed runs stay, the others run, the 
     Deno.removeSync(world.dir, { recursive: true });
   }
 });
+
+Deno.test("runStudy() skips the runs due after execution.wall_clock_timeout_hours; the run in flight finishes", async () => {
+  const yaml = `
+name: deadline
+${quickExperiment("execution: {wall_clock_timeout_hours: 0.001, experiment_gap_seconds: 5}")}
+sweep:
+  generation.max_new_tokens: [4, 6, 8]
+`;
+  // 0.001 h is 3.6 s: run 2 begins before it (after its 5 s gap, which is part of run 2), run 3 after.
+  await withFakeStudy(yaml, {}, (outcome) => {
+    assert.equal(outcome.status, "stopped");
+    assert.deepEqual(outcome.manifest.experiments.map((r) => [r.status, r.error?.type ?? null]), [
+      ["completed", null],
+      ["completed", null],
+      ["skipped", "WallClockTimeout"],
+    ]);
+    assert.match(outcome.manifest.experiments[2]!.error!.message, /wall_clock_timeout_hours \(0\.001 h\)/);
+    assert.ok(
+      outcome.manifest.summary.warnings.some((w) => /1 run\(s\) skipped, --resume runs them/.test(w)),
+    );
+  });
+});
+
+Deno.test("cycle statistics are per planned experiment: a sweep over gpus never pools two GPUs' runs", async () => {
+  const yaml = `
+name: per-experiment
+${quickExperiment("execution: {n_cycles: 2}")}
+sweep:
+  gpus: [[0], [1]]
+`;
+  await withFakeStudy(yaml, { gpus: 2, before: (world) => world.system.gpus[1]!.draw(300) }, (outcome) => {
+    const [first, second] = outcome.manifest.experiments;
+    assert.equal(first!.measurement_config_hash, second!.measurement_config_hash, "gpus is not in the hash");
+    assert.equal(outcome.manifest.summary.unique_configurations, 2);
+    assert.deepEqual(Object.keys(outcome.manifest.uncertainty).sort(), ["1", "2"]);
+    for (const [key, watts] of [["1", 100], ["2", 300]] as const) {
+      const power = outcome.experiments.filter((r) =>
+        r.environment!.gpus[0]!.uuid === `GPU-${Number(key) - 1}`
+      )
+        .map((r) => r.total_energy_j / r.total_inference_time_sec);
+      assert.equal(outcome.manifest.uncertainty[key]!.total_energy_j!.n, 2);
+      assert.ok(power.every((p) => Math.abs(p / watts - 1) < 1e-6), `${key}: ${power}`);
+    }
+  });
+});

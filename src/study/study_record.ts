@@ -41,7 +41,13 @@ export class StudyRecord {
     const { plan, resume } = request;
     if (resume) {
       const store = ManifestStore.load(resume.dir);
-      store.prepareResume();
+      for (const broken of store.prepareResume().broken) {
+        io.onEvent({
+          type: "warning",
+          run: broken.index,
+          message: `completed earlier, but ${broken.problem}: it runs again`,
+        });
+      }
       removeStaleTemporaryFiles(resume.dir);
       return new StudyRecord(resume.dir, store, io.onEvent);
     }
@@ -83,6 +89,11 @@ export class StudyRecord {
   /** Run `index` failed; false when the manifest could not be written. */
   runFailed(index: number, error: RunError): boolean {
     return this.#safely(() => this.#store.markFailed(index, error));
+  }
+
+  /** Run `index` will not run in this attempt (the wall-clock limit), and why; false when not written. */
+  runSkipped(index: number, reason: RunError): boolean {
+    return this.#safely(() => this.#store.markSkipped(index, reason));
   }
 
   /** A warning: told to the listener and kept in the manifest, prefixed by its run when it has one. */
