@@ -78,6 +78,11 @@ export class FakeGpu implements Gpu {
   readonly processes: GpuProcess[] = [];
   /** Temperature at a time (Unix seconds); 40 °C throughout unless a test sets it. */
   temperatureAt: (t: number) => number = () => 40;
+  /**
+   * Seconds between the energy counter's updates, counted from the first power step: the counter holds
+   * its value in between, as NVML's does (20 to 100 ms on recent GPUs). 0 (the default): it is exact.
+   */
+  counterUpdateSeconds = 0;
   #power: PowerSteps;
   #lostAfterReads: number | null = null;
   #reads = 0;
@@ -122,9 +127,16 @@ export class FakeGpu implements Gpu {
     return joules;
   }
 
+  /** The counter's value at `t`: the energy at its last update. */
+  counterAt(t: number): number {
+    const step = this.counterUpdateSeconds;
+    const origin = this.#power[0]?.fromSeconds ?? 0;
+    return this.energyAt(step > 0 ? origin + Math.floor((t - origin) / step) * step : t);
+  }
+
   readEnergyJoules(): number | null {
     this.#read("nvmlDeviceGetTotalEnergyConsumption");
-    return this.info.capabilities.energyCounter ? this.energyAt(this.#clock.nowSeconds()) : null;
+    return this.info.capabilities.energyCounter ? this.counterAt(this.#clock.nowSeconds()) : null;
   }
 
   readPowerWatts(): { powerWatts: number; source: "instant_field" } {
@@ -136,7 +148,7 @@ export class FakeGpu implements Gpu {
     this.#read("nvmlDeviceGetFieldValues");
     return {
       timeSeconds,
-      energyJoules: this.info.capabilities.energyCounter ? this.energyAt(timeSeconds) : null,
+      energyJoules: this.info.capabilities.energyCounter ? this.counterAt(timeSeconds) : null,
       powerWatts: this.powerAt(timeSeconds),
       powerSource: "instant_field",
       temperatureCelsius: this.temperatureAt(timeSeconds),
@@ -188,7 +200,8 @@ export function fakeGpuSystem(
  * is drained, flushed or its phase changes), labelling each round with the phase then in force. It holds
  * at most `maxBuffered` samples between drains, dropping the oldest beyond, as the real one does. Like the
  * real worker, which posts in batches, drain() holds back the samples of the last `lagSeconds`; flush()
- * releases them.
+ * releases them, after a round at the time of the call (the real worker answers a flush after its next
+ * round, so a window's closing edge always has a sample at or after it).
  */
 export class FakeSampler implements Sampler {
   readonly #gpus: FakeGpu[];
@@ -199,6 +212,7 @@ export class FakeSampler implements Sampler {
   #released = false;
   #phase: SamplePhase;
   #nextRoundSeconds: number;
+  #lastRoundSeconds = -Infinity;
   #buffer: TaggedSample[] = [];
   #dropped = 0;
   #failure: GpuLost | SamplingFailed | null = null;
@@ -231,8 +245,14 @@ export class FakeSampler implements Sampler {
     this.#phase = phase;
   }
 
+  /**
+   * Like the real worker, which answers a flush after the next round it takes, so that a window's closing
+   * edge has a sample at or after it: a round is taken now, unless one was just taken at this time.
+   */
   flush(): Promise<void> {
     this.#catchUp();
+    const now = this.#clock.nowSeconds();
+    if (this.#lastRoundSeconds < now) this.#round(now);
     this.#released = true;
     return Promise.resolve();
   }
@@ -271,19 +291,22 @@ export class FakeSampler implements Sampler {
   #catchUp(): void {
     const now = this.#clock.nowSeconds();
     while (!this.#stopped && !this.#failure && this.#nextRoundSeconds <= now) {
-      try {
-        for (const gpu of this.#gpus) {
-          this.#buffer.push({
-            ...gpu.sample(this.#nextRoundSeconds),
-            uuid: gpu.info.uuid,
-            phase: this.#phase,
-          });
-        }
-      } catch (error) {
-        if (!(error instanceof GpuLost)) throw error;
-        this.#failure = error;
-      }
+      this.#round(this.#nextRoundSeconds);
       this.#nextRoundSeconds += this.#intervalSeconds;
+    }
+  }
+
+  /** One round at `t`: every GPU sampled, labelled with the phase in force; the oldest dropped past the limit. */
+  #round(t: number): void {
+    if (this.#stopped || this.#failure) return;
+    this.#lastRoundSeconds = t;
+    try {
+      for (const gpu of this.#gpus) {
+        this.#buffer.push({ ...gpu.sample(t), uuid: gpu.info.uuid, phase: this.#phase });
+      }
+    } catch (error) {
+      if (!(error instanceof GpuLost)) throw error;
+      this.#failure = error;
     }
     const excess = this.#buffer.length - this.#maxBuffered;
     if (excess > 0) {

@@ -81,7 +81,9 @@ export function renderStudyEvent(state: ProgressState, event: StudyEvent, nowMs:
       if (event.energyJ !== null) state.energyJ += event.energyJ;
       if (state.runStartedMs !== null) state.runSeconds.push((nowMs - state.runStartedMs) / 1000);
       const rate = event.tokensPerSecond === null ? "-" : `${event.tokensPerSecond.toFixed(1)} tok/s`;
-      const perToken = event.mjPerToken === null ? "-" : `${event.mjPerToken.toFixed(2)} mJ/tok`;
+      // Labelled as the summary's columns: "mJ/tok" is the total, "mJ/tok adj" the baseline-adjusted figure.
+      const perToken = (event.mjPerTokenTotal === null ? "-" : `${event.mjPerTokenTotal.toFixed(2)} mJ/tok`) +
+        (event.mjPerTokenAdjusted === null ? "" : `, ${event.mjPerTokenAdjusted.toFixed(2)} mJ/tok adj`);
       return [
         `  done: ${joules(event.energyJ)}, ${event.outputTokens} tokens in ${
           event.windowSeconds.toFixed(2)

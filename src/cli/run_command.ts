@@ -13,6 +13,7 @@ import { NVML_LIBRARY_OPTION } from "./open_gpus.ts";
 import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
 import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
 import { renderPlan } from "./render_plan.ts";
+import { renderResumeHint } from "./render_resume_hint.ts";
 import { renderStudySummary } from "./render_study_summary.ts";
 
 /** `llem run CONFIG`: measure an experiment or a study, end to end, into a results directory. */
@@ -125,6 +126,11 @@ export const runCommand: Command = {
         if (!args.values.quiet) {
           say("\n" + renderStudySummary(request.plan, outcome.manifest).join("\n") + "\n");
         }
+        const resume = renderResumeHint(outcome.manifest, {
+          configPath: request.configPath,
+          studyDir: outcome.studyDir,
+        });
+        if (resume) say(`${resume}\n`);
         say(`results: ${outcome.studyDir}\n`);
       }
       return studyExitCode({ status: outcome.status, failedRuns: outcome.manifest.summary.failed });

@@ -55,7 +55,7 @@ export function idlePower(samples: readonly IdleSample[]): IdlePower {
   if (samples.length < 10) warnings.push(`only ${samples.length} samples in the baseline`);
   const durationSeconds = samples.length >= 2 ? samples.at(-1)!.timeSeconds - samples[0]!.timeSeconds : 0;
   const powerWatts = counterWatts ?? mean;
-  if (powerWatts === null) warnings.push("no power reading and no energy counter: idle power unknown");
+  if (powerWatts === null) warnings.push("no power or energy counter reading: idle power unknown");
   return {
     powerWatts,
     method: counterWatts !== null ? "energy_counter" : mean !== null ? "mean_power_samples" : null,

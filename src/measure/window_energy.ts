@@ -33,15 +33,18 @@ export function windowEnergy(options: {
   endSeconds: number;
   counterStart?: CounterReading | null;
   counterEnd?: CounterReading | null;
-  counterUpdatePeriodSeconds?: number;
+  /** How often the counter updates, when known (counterUpdatePeriod()): a short window is then a warning. */
+  counterUpdatePeriodSeconds?: number | null;
   powerSamples?: readonly PowerSample[];
+  /** The config chose integrated power (`energy_source: power`): the counter was not read, by choice. */
+  integrationChosen?: boolean;
 }): GpuWindowEnergy {
   const warnings: string[] = [];
   const durationSeconds = options.endSeconds - options.startSeconds;
   let counter: CounterEnergy | null = null;
   if (options.counterStart && options.counterEnd) {
     counter = counterEnergy(options.counterStart, options.counterEnd, {
-      ...(options.counterUpdatePeriodSeconds !== undefined
+      ...(typeof options.counterUpdatePeriodSeconds === "number"
         ? { updatePeriodSeconds: options.counterUpdatePeriodSeconds }
         : {}),
     });
@@ -74,12 +77,14 @@ export function windowEnergy(options: {
     : integratedJoules !== null
     ? "power_integration"
     : null;
+  // Why the counter gave nothing: chosen away by the config, unusable (its reason), or absent.
+  const noCounter = options.integrationChosen
+    ? "measurement.energy_source: power does not read the energy counter"
+    : counter?.reason ?? "this GPU has no energy counter";
   if (method === null) {
-    warnings.push(
-      `no energy for this window: ${counter?.reason ?? "no energy counter"}; ${
-        integrated.reason ?? "no samples"
-      }`,
-    );
+    warnings.push(`no energy for this window: ${noCounter}; ${integrated.reason ?? "no samples"}`);
+  } else if (method === "power_integration" && options.integrationChosen) {
+    warnings.push("energy from integrated power samples, as measurement.energy_source: power asks");
   } else if (method === "power_integration" && counter === null) {
     warnings.push("energy from integrated power samples: this GPU has no energy counter");
   }

@@ -120,6 +120,25 @@ Deno.test("windowEnergy() falls back to integrated power and says so", () => {
   assert.ok(result.warnings.some((w) => /no energy counter/.test(w)));
 });
 
+Deno.test("windowEnergy() says the config chose integrated power, never that the GPU has no counter", () => {
+  const chosen = windowEnergy({
+    startSeconds: 0,
+    endSeconds: 2,
+    powerSamples: samplesOf(() => 50, 0, 2, 0.1),
+    integrationChosen: true,
+  });
+  assert.equal(chosen.method, "power_integration");
+  assert.deepEqual(chosen.warnings, [
+    "energy from integrated power samples, as measurement.energy_source: power asks",
+  ]);
+  const nothing = windowEnergy({ startSeconds: 0, endSeconds: 2, integrationChosen: true });
+  assert.equal(nothing.energyJoules, null);
+  assert.deepEqual(nothing.warnings, [
+    "no energy for this window: measurement.energy_source: power does not read the energy counter; " +
+    "power samples do not cover the whole slice",
+  ]);
+});
+
 Deno.test("windowEnergy() falls back to integrated power when the counter went backwards", () => {
   const result = windowEnergy({
     startSeconds: 0,

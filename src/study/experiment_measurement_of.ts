@@ -2,6 +2,7 @@ import type { PlannedRun } from "../config/build_plan.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import type { TaggedSample } from "../gpu/sampler_protocol.ts";
+import { counterUpdatePeriod } from "../measure/counter_update_period.ts";
 import { windowEnergy } from "../measure/window_energy.ts";
 import type {
   BaselineMethod,
@@ -67,15 +68,26 @@ function gpuMeasurement(
   const own = measured.samples.filter((s) => s.uuid === gpu.info.uuid);
   const source = config.measurement.energy_source;
   const useCounter = source !== "power";
+  const counterStart = useCounter ? window.counterStart[i]! : null;
+  const counterEnd = useCounter ? window.counterEnd[i]! : null;
   const energy = windowEnergy({
     startSeconds: window.startSeconds,
     endSeconds: window.endSeconds,
-    counterStart: useCounter ? window.counterStart[i]! : null,
-    counterEnd: useCounter ? window.counterEnd[i]! : null,
+    counterStart,
+    counterEnd,
+    // The run's counter reads (the sampler's and the window's edges) tell how often the counter updates,
+    // which NVML does not say: a window shorter than ten updates is then a warning.
+    counterUpdatePeriodSeconds: useCounter
+      ? counterUpdatePeriod(
+        [...own, ...[counterStart, counterEnd].filter((read) => read !== null)]
+          .sort((a, b) => a.timeSeconds - b.timeSeconds),
+      )
+      : null,
     // Every power sample: the integral clips to the window itself and needs the samples either side of
     // each edge to interpolate there.
     powerSamples: own.filter((s) => s.powerWatts !== null)
       .map((s) => ({ timeSeconds: s.timeSeconds, powerWatts: s.powerWatts! })),
+    integrationChosen: source === "power",
   });
   if (source === "counter" && energy.method !== "nvml_energy_counter") {
     energy.warnings.push("energy_source: counter was asked for, but this GPU has no usable energy counter");

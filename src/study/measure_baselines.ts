@@ -51,6 +51,7 @@ export async function measureBaselines(
           } idle power of ${uuids.length} GPU(s) for ${seconds} s`,
         }),
       nowMs: () => clock.now().getTime(),
+      signal: context.ports.signal,
     },
   );
   throwIfInterrupted(context.ports.signal);

@@ -128,3 +128,33 @@ Deno.test("a baseline counts only samples of its own phase, though the sampler h
     assert.ok(Math.abs(result.baseline_power_w! - 60) < 1e-6, `${result.baseline_power_w} W`);
   });
 });
+
+Deno.test("a baseline whose samples the sampler dropped covers less than planned and is not cached", async () => {
+  // Nobody drains the sampler during the 10 s baseline (the timed pump never fires on the fake clock) and it
+  // keeps only its last 10 samples: the figure rests on the last second alone.
+  await withFakeStudy(withBaseline(), { maxBuffered: 10 }, (outcome, world) => {
+    assert.equal(outcome.status, "completed");
+    assert.equal(outcome.experiments[0]!.energy_breakdown?.baseline_method, "idle_fresh");
+    assert.throws(() => Deno.statSync(`${world.dir}/cache/baselines/GPU-0.json`), Deno.errors.NotFound);
+    assert.ok(
+      outcome.manifest.summary.warnings.some((w) =>
+        /baseline GPU-0: not cached: its samples cover 0\.\d+ s of the 10 s planned/.test(w)
+      ),
+      outcome.manifest.summary.warnings.join("\n"),
+    );
+  });
+});
+
+Deno.test("a baseline cut short by a lost GPU is not cached, and the study fails", async () => {
+  // The GPU is lost some 3 s into the 10 s baseline (its reads: the busy check, then one per 100 ms round);
+  // the sampler's failure surfaces when the baseline's samples are collected.
+  await withFakeStudy(withBaseline(), { lose: { gpu: 0, reads: 32 } }, (outcome, world) => {
+    assert.equal(outcome.status, "failed");
+    assert.equal(eventsOf(world.events, "phase").filter((e) => e.phase === "baseline").length, 1);
+    assert.ok(
+      outcome.manifest.summary.warnings.some((w) => /the study stopped: .*GPU-0/.test(w)),
+      outcome.manifest.summary.warnings.join("\n"),
+    );
+    assert.throws(() => Deno.statSync(`${world.dir}/cache/baselines`), Deno.errors.NotFound);
+  });
+});

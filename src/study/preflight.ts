@@ -1,9 +1,9 @@
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
-import { DiskFull, makeDirectory, NotWritable, probeWritable } from "../results/write_error.ts";
+import { DiskFull, NotWritable, probeWritable, writeFailure } from "../results/write_error.ts";
 import type { RunnerChoice } from "../runners/concrete_runner.ts";
 import { containerUser } from "../runners/container_user.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
@@ -179,7 +179,9 @@ function runnerNotes(runners: Map<number, RunnerChoice>): string[] {
 
 /**
  * The output folder: it exists or can be made, llem can write in it (a read-only file system or missing
- * permission shows here, not when the first result is written), and it has room for the study.
+ * permission shows here, not when the first result is written), and it has room for the study. It is
+ * probed where it is, or else in the nearest folder above it that exists, where llem would make it:
+ * preflight creates nothing, so a dry run or a refused study leaves no empty folder behind.
  */
 async function checkOutput(
   outputDir: string,
@@ -195,22 +197,24 @@ async function checkOutput(
     },
     note: null,
   });
-  let refused: DiskFull | NotWritable | null;
+  const notWritable = (reason: string) => ({
+    problem: { check: "output" as const, message: `cannot write to ${outputDir}: ${reason}`, fix },
+    note: null,
+  });
+  let existing: { path: string; isDirectory: boolean };
   try {
-    makeDirectory(outputDir);
-    refused = probeWritable(outputDir);
+    existing = nearestExisting(outputDir);
   } catch (error) {
-    if (!(error instanceof DiskFull || error instanceof NotWritable)) throw error;
-    refused = error;
+    // A folder on the way that llem may not look into (EACCES).
+    const failure = writeFailure(error, outputDir);
+    if (failure instanceof NotWritable) return notWritable(failure.reason);
+    throw error;
   }
-  if (refused instanceof NotWritable) {
-    return {
-      problem: { check: "output", message: `cannot write to ${outputDir}: ${refused.reason}`, fix },
-      note: null,
-    };
-  }
+  if (!existing.isDirectory) return notWritable(`${existing.path} is not a folder`);
+  const refused: DiskFull | NotWritable | null = probeWritable(existing.path, outputDir);
+  if (refused instanceof NotWritable) return notWritable(refused.reason);
   if (refused) return noRoom(`${outputDir} has no space left`);
-  const free = await freeDiskBytes(outputDir);
+  const free = await freeDiskBytes(existing.path);
   const needed = requiredDiskBytes(runs);
   if (free === null) return { problem: null, note: null };
   if (free < needed) {
@@ -220,6 +224,22 @@ async function checkOutput(
     return noRoom(message);
   }
   return { problem: null, note: `${(free / 2 ** 30).toFixed(1)} GiB free in ${outputDir}` };
+}
+
+/** `path`, or the nearest folder above it, that exists; whether it is a folder. */
+function nearestExisting(path: string): { path: string; isDirectory: boolean } {
+  let candidate = resolve(path);
+  for (;;) {
+    try {
+      return { path: candidate, isDirectory: Deno.statSync(candidate).isDirectory };
+    } catch (error) {
+      const parent = dirname(candidate);
+      // Not there, or under a file (ENOTDIR): look above, where the file will then be found.
+      const absent = error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory;
+      if (!absent || parent === candidate) throw error;
+      candidate = parent;
+    }
+  }
 }
 
 function checkDataset(config: ExperimentConfig, cwd: string): PreflightProblem | null {

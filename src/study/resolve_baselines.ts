@@ -1,3 +1,4 @@
+import { baselineShortfall } from "../measure/baseline_shortfall.ts";
 import { baselineStillValid, idlePower, type IdleSample } from "../measure/idle_power.ts";
 import {
   baselineAgeSeconds,
@@ -5,6 +6,7 @@ import {
   readCachedBaseline,
   writeCachedBaseline,
 } from "./baseline_cache.ts";
+import { throwIfInterrupted } from "./interrupted.ts";
 
 /** One GPU's bare-idle baseline, and where it came from. */
 export interface BaselineOutcome {
@@ -35,23 +37,25 @@ export interface BaselinePolicy {
   durationSeconds: number;
   spotCheckSeconds: number;
   driverVersion: string;
-  /** Sample the GPUs for `seconds` while nothing runs; samples by UUID. */
+  /** Sample the GPUs for `seconds` while nothing runs; samples by UUID. Throws when cut short by an error. */
   measure(uuids: string[], seconds: number): Promise<Map<string, BaselineSample[]>>;
   /** Told before each measurement (what, how long), for progress output. */
   onMeasure?(kind: "spot_check" | "full", uuids: string[], seconds: number): void;
   nowMs?(): number;
+  /** Ctrl-C: once aborted, a measurement that ended is not used, and nothing is cached (Interrupted). */
+  signal?: AbortSignal;
 }
 
 /**
  * Bare-idle power per GPU: a cached value younger than the TTL is re-validated by a short spot check and
- * kept unless it drifted; anything else is measured for the full duration and cached per UUID.
+ * kept unless it drifted; anything else is measured for the full duration and cached per UUID, provided
+ * the measurement is complete (its samples cover the planned duration, and it was not interrupted).
  */
 export async function resolveBaselines(
   gpus: readonly { uuid: string; name: string }[],
   policy: BaselinePolicy,
 ): Promise<BaselineOutcome[]> {
   const now = policy.nowMs ?? Date.now;
-  const outcomes: BaselineOutcome[] = [];
   const toMeasure: string[] = [];
   const cached = new Map<string, CachedBaseline>();
   for (const { uuid } of gpus) {
@@ -59,64 +63,88 @@ export async function resolveBaselines(
     if (entry && baselineAgeSeconds(entry, now()) <= policy.ttlSeconds) cached.set(uuid, entry);
     else toMeasure.push(uuid);
   }
-  if (cached.size > 0) {
-    policy.onMeasure?.("spot_check", [...cached.keys()], policy.spotCheckSeconds);
-    const spot = await policy.measure([...cached.keys()], policy.spotCheckSeconds);
-    for (const [uuid, entry] of cached) {
-      const samples = spot.get(uuid) ?? [];
-      const check = idlePower(samples);
-      if (
-        check.powerWatts !== null &&
-        baselineStillValid(entry.powerWatts, check.powerWatts, policy.driftFraction)
-      ) {
-        outcomes.push({
-          uuid,
-          name: entry.gpuName,
-          status: "cached",
-          powerWatts: entry.powerWatts,
-          method: entry.method,
-          ageSeconds: baselineAgeSeconds(entry, now()),
-          spotCheckWatts: check.powerWatts,
-          temperatureCelsius: meanTemperature(samples),
-          warnings: check.warnings,
-        });
-      } else toMeasure.push(uuid);
-    }
-  }
-  if (toMeasure.length > 0) {
-    policy.onMeasure?.("full", toMeasure, policy.durationSeconds);
-    const measured = await policy.measure(toMeasure, policy.durationSeconds);
-    for (const uuid of toMeasure) {
-      const samples = measured.get(uuid) ?? [];
-      const result = idlePower(samples);
-      const name = gpus.find((g) => g.uuid === uuid)?.name ?? "";
-      if (result.powerWatts !== null && result.method !== null) {
-        writeCachedBaseline(policy.cacheDir, {
-          uuid,
-          gpuName: name,
-          powerWatts: result.powerWatts,
-          method: result.method,
-          measuredAt: new Date(now()).toISOString(),
-          durationSeconds: result.durationSeconds,
-          sampleCount: result.sampleCount,
-          driverVersion: policy.driverVersion,
-        });
-      }
-      outcomes.push({
-        uuid,
-        name,
-        status: "measured",
-        powerWatts: result.powerWatts,
-        method: result.method,
-        ageSeconds: 0,
-        spotCheckWatts: null,
-        temperatureCelsius: meanTemperature(samples),
-        warnings: result.warnings,
-      });
-    }
-  }
+  const outcomes = cached.size > 0 ? await spotCheck(cached, { policy, toMeasure }) : [];
+  if (toMeasure.length > 0) outcomes.push(...await measureAndCache(gpus, { policy, toMeasure }));
   const order = gpus.map((g) => g.uuid);
   return outcomes.sort((a, b) => order.indexOf(a.uuid) - order.indexOf(b.uuid));
+}
+
+/** Spot-check cached baselines: those that still hold, as outcomes; the others join `toMeasure`. */
+async function spotCheck(
+  cached: Map<string, CachedBaseline>,
+  work: { policy: BaselinePolicy; toMeasure: string[] },
+): Promise<BaselineOutcome[]> {
+  const { policy } = work;
+  const now = policy.nowMs ?? Date.now;
+  policy.onMeasure?.("spot_check", [...cached.keys()], policy.spotCheckSeconds);
+  const spot = await policy.measure([...cached.keys()], policy.spotCheckSeconds);
+  if (policy.signal) throwIfInterrupted(policy.signal);
+  const outcomes: BaselineOutcome[] = [];
+  for (const [uuid, entry] of cached) {
+    const samples = spot.get(uuid) ?? [];
+    const check = idlePower(samples);
+    if (
+      check.powerWatts !== null &&
+      baselineStillValid(entry.powerWatts, check.powerWatts, policy.driftFraction)
+    ) {
+      outcomes.push({
+        uuid,
+        name: entry.gpuName,
+        status: "cached",
+        powerWatts: entry.powerWatts,
+        method: entry.method,
+        ageSeconds: baselineAgeSeconds(entry, now()),
+        spotCheckWatts: check.powerWatts,
+        temperatureCelsius: meanTemperature(samples),
+        warnings: check.warnings,
+      });
+    } else work.toMeasure.push(uuid);
+  }
+  return outcomes;
+}
+
+/** Measure `toMeasure` for the full duration; cache each GPU's figure when its measurement is complete. */
+async function measureAndCache(
+  gpus: readonly { uuid: string; name: string }[],
+  work: { policy: BaselinePolicy; toMeasure: string[] },
+): Promise<BaselineOutcome[]> {
+  const { policy, toMeasure } = work;
+  const now = policy.nowMs ?? Date.now;
+  policy.onMeasure?.("full", toMeasure, policy.durationSeconds);
+  const measured = await policy.measure(toMeasure, policy.durationSeconds);
+  // A baseline cut short by Ctrl-C is no baseline, however complete its samples look.
+  if (policy.signal) throwIfInterrupted(policy.signal);
+  return toMeasure.map((uuid) => {
+    const samples = measured.get(uuid) ?? [];
+    const result = idlePower(samples);
+    const name = gpus.find((g) => g.uuid === uuid)?.name ?? "";
+    const warnings = [...result.warnings];
+    const shortfall = baselineShortfall(samples, policy.durationSeconds);
+    if (shortfall !== null && result.powerWatts !== null) warnings.push(`not cached: ${shortfall}`);
+    if (shortfall === null && result.powerWatts !== null && result.method !== null) {
+      writeCachedBaseline(policy.cacheDir, {
+        uuid,
+        gpuName: name,
+        powerWatts: result.powerWatts,
+        method: result.method,
+        measuredAt: new Date(now()).toISOString(),
+        durationSeconds: result.durationSeconds,
+        sampleCount: result.sampleCount,
+        driverVersion: policy.driverVersion,
+      });
+    }
+    return {
+      uuid,
+      name,
+      status: "measured" as const,
+      powerWatts: result.powerWatts,
+      method: result.method,
+      ageSeconds: 0,
+      spotCheckWatts: null,
+      temperatureCelsius: meanTemperature(samples),
+      warnings,
+    };
+  });
 }
 
 function meanTemperature(samples: readonly BaselineSample[]): number | null {

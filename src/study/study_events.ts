@@ -43,7 +43,10 @@ export type StudyEvent =
     energyJ: number | null;
     outputTokens: number;
     tokensPerSecond: number | null;
-    mjPerToken: number | null;
+    /** `mj_per_tok_total`: millijoules per output token, no baseline subtracted. */
+    mjPerTokenTotal: number | null;
+    /** `mj_per_tok_adjusted`: millijoules per output token over the idle baseline; null without one. */
+    mjPerTokenAdjusted: number | null;
     windowSeconds: number;
     warnings: number;
   }

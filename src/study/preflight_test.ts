@@ -1,0 +1,67 @@
+/** Preflight's check of the output folder: it probes, and leaves nothing behind. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fakeRequest, quickExperiment } from "../../tests/study_runner_fixture.ts";
+import { preflight, type PreflightReport } from "./preflight.ts";
+
+/** Preflight of a quick study writing to `outputDir`, without NVML (that problem is expected). */
+async function preflightInto(dir: string, outputDir: string): Promise<PreflightReport> {
+  // A Python that does not exist fails the runner check at once, without importing an engine.
+  const yaml = `name: p\npython: ${join(dir, "no-python")}\n${quickExperiment()}`;
+  return await preflight(fakeRequest(yaml, dir, { outputDir }), {
+    gpuSystem: null,
+    nvmlFailure: { check: "nvml", message: "NVML is not loaded", fix: "install the driver" },
+    runs: 1,
+    probe: () => Promise.resolve([]),
+  });
+}
+
+function inTemp(body: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "llem-preflight-" });
+    try {
+      await body(dir);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  };
+}
+
+Deno.test(
+  "preflight() checks an output folder that does not exist yet without creating it or its parents",
+  inTemp(async (dir) => {
+    const report = await preflightInto(dir, join(dir, "new", "results"));
+    assert.ok(!report.problems.some((p) => p.check === "output" || p.check === "disk"));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [], "preflight left something behind");
+    assert.ok(
+      report.notes.some((n) => n.includes(`free in ${join(dir, "new", "results")}`)),
+      report.notes.join(),
+    );
+  }),
+);
+
+Deno.test(
+  "preflight() leaves an existing output folder as it found it",
+  inTemp(async (dir) => {
+    Deno.mkdirSync(join(dir, "results"));
+    const report = await preflightInto(dir, join(dir, "results"));
+    assert.ok(!report.problems.some((p) => p.check === "output" || p.check === "disk"));
+    assert.deepEqual([...Deno.readDirSync(join(dir, "results"))], []);
+  }),
+);
+
+Deno.test(
+  "preflight() reports an output path that is a file, or lies under one, as an output problem",
+  inTemp(async (dir) => {
+    Deno.writeTextFileSync(join(dir, "results"), "");
+    for (const outputDir of [join(dir, "results"), join(dir, "results", "sub")]) {
+      const report = await preflightInto(dir, outputDir);
+      const output = report.problems.find((p) => p.check === "output");
+      assert.match(
+        output?.message ?? "",
+        new RegExp(`cannot write to ${outputDir}: .*results is not a folder`),
+      );
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["results"]);
+  }),
+);
