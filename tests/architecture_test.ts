@@ -185,6 +185,8 @@ function functionsOf(text: string): { name: string; line: number; lines: number;
       /^( {0,2})(?:export )?(?:async )?(?:static )?(?:function\*? |(?:get |set )?#?)(\w+)\s*(?:<[^(]*>)?\(/,
     );
     if (!match || /^\s*(if|for|while|switch|return|catch)\b/.test(line)) continue;
+    // A statement (a call at a method's indentation inside a function) ends with ";"; a declaration does not.
+    if (/;\s*$/.test(line)) continue;
     const indent = match[1]!;
     const end = lines.findIndex((l, i) => i > index && l === `${indent}}`);
     if (end < 0) continue;
