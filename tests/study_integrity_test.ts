@@ -263,6 +263,10 @@ Deno.test("--no-wait on a busy GPU leaves nothing behind, and --resume then cont
     const resumed = await run(["run", study.file, "-o", "results", "--resume"], study);
     assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
     assert.match(resumed.stdout, new RegExp(`results: ${dir}`));
+    assert.match(
+      resumed.stdout,
+      /picked: the newest unfinished study with completed runs \(1 of 3 runs completed\)/,
+    );
     assert.equal(manifestOf(dir!).summary.completed, 3);
   });
 });

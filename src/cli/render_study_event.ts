@@ -61,6 +61,7 @@ export function renderStudyEvent(state: ProgressState, event: StudyEvent, nowMs:
         (event.alreadyCompleted ? ` (${event.alreadyCompleted} already completed)` : "") +
         ` on ${event.gpus.length} GPU(s)`,
         `results: ${event.studyDir}`,
+        ...(event.picked ? [`picked: ${event.picked}`] : []),
       ];
     case "lock_wait":
       return [

@@ -17,9 +17,14 @@ Deno.test("renderStudyEvent() prints one plain line per event and keeps the coun
       totalRuns: 3,
       alreadyCompleted: 1,
       resumed: true,
+      picked: "the newest unfinished study with completed runs (1 of 3 runs completed)",
       gpus: ["GPU-a"],
     }, 0),
-    ["resuming study s: 3 runs (1 already completed) on 1 GPU(s)", "results: /r/s_1"],
+    [
+      "resuming study s: 3 runs (1 already completed) on 1 GPU(s)",
+      "results: /r/s_1",
+      "picked: the newest unfinished study with completed runs (1 of 3 runs completed)",
+    ],
   );
   renderStudyEvent(state, {
     type: "run_started",

@@ -64,6 +64,7 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
     totalRuns: request.plan.runs.length,
     alreadyCompleted: record.alreadyCompleted,
     resumed: request.resume !== null,
+    picked: request.resume?.picked ?? null,
     gpus: used.map((gpu) => gpu.info.uuid),
   });
   const results: Pick<StudyOutcome, "experiments" | "resultFiles"> = { experiments: [], resultFiles: [] };

@@ -22,6 +22,8 @@ export type StudyEvent =
     /** Runs already completed by an earlier attempt (resume). */
     alreadyCompleted: number;
     resumed: boolean;
+    /** Why --resume without a directory picked this study (ResumeTarget.picked); null otherwise. */
+    picked: string | null;
     gpus: string[];
   }
   | { type: "lock_wait"; uuid: string; holder: string }
