@@ -201,19 +201,28 @@ Deno.test("kill -9 at every phase leaves no engine behind, and --resume finishes
   }
 });
 
-Deno.test("two resumes of one study at once: one runs it, the other is refused; no run is measured twice", async () => {
+Deno.test("a second llem on a study another is running is refused at once; no run is measured twice", async () => {
   await withStudy(threeRuns, async (study) => {
     assert.ok(await killAt(study, (event) => event.type === "run_completed"));
     const [dir] = studyDirs(study);
     const before = manifestOf(dir!);
-    const resume = () => run(["run", study.file, dir!, "--resume"], study);
-    const outcomes = await Promise.all([resume(), resume()]);
-    const codes = outcomes.map((o) => o.code).sort();
-    // The second is refused at once while the first runs, or (when it started after the first had
-    // finished) finds nothing left to run.
-    assert.ok(codes[0] === 0 && (codes[1] === 3 || codes[1] === 0), JSON.stringify(outcomes));
-    const refused = outcomes.find((o) => o.code === 3);
-    if (refused) assert.match(refused.stderr, /is being run by another llem \(pid \d+/);
+    // The first resume has taken the study (its study_started event is out) and is measuring.
+    const first = llem(["run", study.file, dir!, "--resume", "--json"], study);
+    const events = first.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes('"study_started"')) {
+      const { value, done } = await events.read();
+      if (done) break;
+      seen += value;
+    }
+    for (const args of [[dir!, "--resume"], ["-o", "results", "--resume"]]) {
+      const second = await run(["run", study.file, ...args], study);
+      assert.equal(second.code, 3, second.stderr + second.stdout);
+      assert.match(second.stderr, new RegExp(`${dir} is being run by another llem \\(pid ${first.pid}`));
+    }
+    while (!(await events.read()).done) { /* drain */ }
+    await first.stderr.cancel();
+    assert.equal((await first.status).code, 0);
     const after = manifestOf(dir!);
     assert.equal(after.summary.completed, 3);
     for (const entry of after.experiments) {
