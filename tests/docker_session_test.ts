@@ -7,11 +7,10 @@
  * listed as ignored with a "SKIPPED (...)" name, so the skip shows in the output.
  */
 import assert from "node:assert/strict";
-import { containerRemoveArgv, dockerArgv } from "../src/runners/container_argv.ts";
+import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv } from "../src/runners/container_argv.ts";
 import { containerUser } from "../src/runners/container_user.ts";
 import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
-import { reapContainers } from "../src/runners/reap_containers.ts";
 import { runProgram } from "../src/runners/run_program.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
 import { dockerTest } from "./docker_test_image.ts";
@@ -45,7 +44,13 @@ interface Started {
 }
 
 function sessionArgv(launch: HarnessLaunch, image: string, name: string): string[] {
-  return dockerArgv(launch, { image, user: engineUser, shmSize: "64m", containerName: name });
+  return dockerArgv(launch, {
+    image,
+    user: engineUser,
+    shmSize: "64m",
+    containerName: name,
+    memoryLimit: "512m",
+  });
 }
 
 /** Start a session in a container, configure the test engine, and run `body`; always clean up. */
@@ -112,26 +117,19 @@ async function containersOf(sessionId: string): Promise<string[]> {
 }
 
 /**
- * Remove this session's containers with the runner's reaper (other sessions' containers are kept),
- * and wait until they are gone: a `--rm` container whose client was killed may be in the middle of
- * its own removal, when `docker rm --force` fails with "removal already in progress".
+ * Remove this session's containers (other sessions' are kept), and wait until they are gone: a `--rm`
+ * container whose client was killed may be in the middle of its own removal, when `docker rm --force`
+ * fails with "removal already in progress".
  */
 async function removeContainers(sessionId: string): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while ((await containersOf(sessionId)).length > 0 && Date.now() < deadline) {
-    const all = await output([
-      "docker",
-      "ps",
-      "--all",
-      "--filter",
-      `label=${LLEM_LABEL}`,
-      "--format",
-      `{{.Label "${LLEM_LABEL}"}}`,
-    ]);
-    await reapContainers("docker", new Set(all.split("\n").filter((id) => id && id !== sessionId)));
+  let left = await containersOf(sessionId);
+  while (left.length > 0 && Date.now() < deadline) {
+    await runProgram(["docker", "rm", "--force", ...left], { timeoutMs: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
+    left = await containersOf(sessionId);
   }
-  assert.deepEqual(await containersOf(sessionId), [], `a container of session ${sessionId} remains`);
+  assert.deepEqual(left, [], `a container of session ${sessionId} remains`);
 }
 
 /** The parts of `docker inspect` the tests read. */
@@ -146,6 +144,11 @@ interface ContainerInfo {
     SecurityOpt: string[] | null;
     ShmSize: number;
     DeviceRequests: unknown[] | null;
+    ReadonlyRootfs: boolean;
+    Memory: number;
+    MemorySwap: number;
+    Tmpfs: Record<string, string> | null;
+    PidsLimit: number | null;
   };
   Mounts: { Destination: string; RW: boolean }[];
 }
@@ -273,7 +276,7 @@ dockerTest("a harness error arrives typed from a container, with its traceback",
 });
 
 dockerTest(
-  "the container is confined: not root, no network, no capabilities, no new privileges, read-only code",
+  "the container is confined: not root, no network, no capabilities, no new privileges, read-only code and root",
   async (image) => {
     await withSession(image, {}, async ({ session, sessionId, name }) => {
       const container = await inspect(name);
@@ -313,6 +316,27 @@ dockerTest(
         timeoutMs: 10_000,
       });
       assert.notEqual(write.code, 0, "the harness folder is writable from the container");
+      // A read-only root filesystem: only /tmp (a tmpfs whose files may run: compilers load what they
+      // build there), the exchange folder and shared memory take writes; and a pids limit.
+      assert.equal(container.HostConfig.ReadonlyRootfs, true);
+      assert.deepEqual(Object.keys(container.HostConfig.Tmpfs ?? {}), ["/tmp"]);
+      assert.equal(container.HostConfig.PidsLimit, CONTAINER_PIDS_LIMIT);
+      assert.deepEqual([container.HostConfig.Memory, container.HostConfig.MemorySwap], [
+        512 * 2 ** 20,
+        512 * 2 ** 20,
+      ]);
+      const root = await runProgram(["docker", "exec", name, "sh", "-c", "touch /var/written"], {
+        timeoutMs: 10_000,
+      });
+      assert.match(root.stderr, /Read-only file system/);
+      await output([
+        "docker",
+        "exec",
+        name,
+        "sh",
+        "-c",
+        "cp /bin/true /tmp/t && /tmp/t && touch /llem/exchange/w",
+      ]);
       assert.equal(await session.stop(), 0);
     });
   },

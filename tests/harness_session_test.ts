@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { processArgv } from "../src/runners/process_argv.ts";
 import { HarnessSession, SessionError } from "../src/runners/harness_session.ts";
+import { processGone, untilGone } from "./process_gone.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
@@ -154,4 +155,25 @@ Deno.test("a missing Python is a clear start error", async () => {
     () => HarnessSession.start(["/nonexistent/python3", "harness.py"]),
     /cannot start \/nonexistent\/python3: it is not installed/,
   );
+});
+
+Deno.test("kill() ends the harness's whole process group: an engine's worker processes too", async () => {
+  const exchangeDir = Deno.makeTempDirSync();
+  try {
+    const pidFile = `${exchangeDir}/pids.json`;
+    const { session, cleanup } = await start({ fail: "hang", spawn_worker: true, pid_file: pidFile });
+    try {
+      const pids = JSON.parse(Deno.readTextFileSync(pidFile)) as { harness: number; worker: number };
+      await session.send({ type: "prepare", window_id: "w", workload: WORKLOAD });
+      assert.equal((await session.receive(10_000)).type, "ready");
+      await session.send({ type: "go", window_id: "w" });
+      assert.equal(await processGone(pids.worker), false);
+      assert.equal(await session.kill(), 137);
+      await untilGone([pids.harness, pids.worker], 10);
+    } finally {
+      cleanup();
+    }
+  } finally {
+    Deno.removeSync(exchangeDir, { recursive: true });
+  }
 });

@@ -3,9 +3,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from support import HARNESS, REPO, REQUEST_FIELDS, workload
@@ -193,6 +195,145 @@ class HarnessProcessTest(unittest.TestCase):
         h.send({"type": "prepare", "window_id": "w", "workload": WORKLOAD})
         error = h.send({"type": "go", "window_id": "w"})
         self.assertEqual((error["type"], error["fatal"], error["error_type"]), ("error", True, "RuntimeError"))
+
+
+def process_state(pid):
+    """A process's state letter from /proc (Z for a zombie), or None when there is no such process."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def gone(pid):
+    """The process has ended (a zombie has ended too: it only waits for its parent to reap it)."""
+    return process_state(pid) in (None, "Z")
+
+
+def wait_until_gone(test, pids, seconds):
+    """Poll until every pid has ended, failing after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(gone(pid) for pid in pids):
+            return
+        time.sleep(0.05)
+    test.fail("still alive after %s s: %s" % (seconds, [p for p in pids if not gone(p)]))
+
+
+def group_members(pgid):
+    """Live processes in process group `pgid`."""
+    members = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(name))
+    return members
+
+
+def kill_quietly(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, TypeError):
+            pass
+
+
+# A stand-in for llem: starts the harness with LLEM_PARENT_PID set to its own pid, handing on its stdin and
+# stdout, and waits. Killing it with SIGKILL leaves the harness's stdin open (the test holds the other end),
+# so only the parent-death signal can end the harness.
+STAND_IN_PARENT = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], env=dict(os.environ, LLEM_PARENT_PID=str(os.getpid())))
+child.wait()
+"""
+
+
+@unittest.skipUnless(sys.platform.startswith("linux"), "reads /proc and uses the Linux parent-death signal")
+class HostGoneTest(unittest.TestCase):
+    """A harness never outlives its host: busy or not, its engine's processes end with it."""
+
+    def busy_session(self, options):
+        """A harness with a worker process, busy in `go`, and the pids of both."""
+        h = Harness(dict(options, spawn_worker=True))
+        hello = h.receive()
+        self.assertEqual(hello["type"], "hello")
+        loaded = h.configure()
+        self.assertEqual(loaded["type"], "loaded", loaded)
+        pids = [h.process.pid, loaded["observed_params"]["worker_pid"]]
+        self.addCleanup(kill_quietly, pids)
+        self.addCleanup(h.close)
+        self.assertEqual(h.send({"type": "prepare", "window_id": "w", "workload": WORKLOAD})["type"], "ready")
+        h.process.stdin.write(json.dumps({"type": "go", "window_id": "w"}) + "\n")
+        h.process.stdin.flush()
+        time.sleep(0.3)
+        self.assertEqual([gone(pid) for pid in pids], [False, False], "the session is busy")
+        return h, pids
+
+    def test_a_harness_busy_in_a_call_ends_with_its_workers_when_the_host_closes_its_pipe(self):
+        h, pids = self.busy_session({"fail": "hang"})
+        h.process.stdin.close()
+        wait_until_gone(self, pids, 10)
+
+    def test_a_harness_stuck_holding_the_gil_is_ended_by_its_guardian_when_the_host_goes(self):
+        h, pids = self.busy_session({"fail": "hold_gil"})
+        h.process.stdin.close()
+        wait_until_gone(self, pids, harness.GUARDIAN_GRACE_S + 10)
+
+    def test_a_harness_killed_from_outside_takes_its_workers_with_it(self):
+        h, pids = self.busy_session({"fail": "hang"})
+        os.kill(h.process.pid, signal.SIGKILL)
+        wait_until_gone(self, pids, 10)
+
+    def test_a_harness_dies_with_its_parent_though_its_stdin_stays_open(self):
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        pid_file = os.path.join(folder, "pids.json")
+        read_end, write_end = os.pipe()
+        parent = subprocess.Popen(
+            [sys.executable, "-c", STAND_IN_PARENT, sys.executable, HARNESS, "--engine", "test",
+             "--adapter-path", TEST_ENGINE],
+            stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        os.close(read_end)
+        self.addCleanup(os.close, write_end)
+        self.addCleanup(parent.stdout.close)
+        self.addCleanup(parent.wait)
+        options = {"fail": "hang", "spawn_worker": True, "pid_file": pid_file}
+        for message in [
+            {"type": "configure", "model": "m", "engine_options": options, "dtype": "bfloat16", "seed": 0},
+            {"type": "prepare", "window_id": "w", "workload": WORKLOAD},
+            {"type": "go", "window_id": "w"},
+        ]:
+            os.write(write_end, (json.dumps(message) + "\n").encode())
+        self.assertEqual([json.loads(parent.stdout.readline())["type"] for _ in range(3)],
+                         ["hello", "loaded", "ready"])
+        with open(pid_file, encoding="utf-8") as handle:
+            pids = json.load(handle)
+        pids = [pids["harness"], pids["worker"]]
+        self.addCleanup(kill_quietly, pids)
+        os.kill(parent.pid, signal.SIGKILL)
+        wait_until_gone(self, pids, 10)
+
+    def test_an_orderly_shutdown_exits_0_and_leaves_no_process_of_the_harness_behind(self):
+        # Not even a worker that the engine left running (it would hold the GPU's memory).
+        h = Harness({"spawn_worker": True})
+        self.addCleanup(h.close)
+        self.assertEqual(h.receive()["type"], "hello")
+        worker = h.configure()["observed_params"]["worker_pid"]
+        self.addCleanup(kill_quietly, [worker])
+        self.assertEqual(h.send({"type": "shutdown"}), {"type": "bye"})
+        self.assertEqual(h.process.wait(timeout=10), 0)
+        wait_until_gone(self, [worker], 10)
+        deadline = time.monotonic() + 10
+        while group_members(h.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(group_members(h.process.pid), [], "the guardian or a worker stayed")
 
 
 class FakeAdapter:

@@ -124,6 +124,8 @@ export const experimentSchema = z.strictObject({
     ),
   shm_size: z.string().regex(/^[1-9][0-9]*[kmg]?$/, "a size such as 512m or 8g").default("8g")
     .describe("shared memory for container runners (PyTorch workers, NCCL)"),
+  memory_limit: z.string().regex(/^[1-9][0-9]*[kmg]?$/, "a size such as 64g").nullable().default(null)
+    .describe("memory limit of a docker or podman container (no swap beyond it); null = none"),
   dataset: datasetSchema.describe("the workload: which prompts, how many, in what order"),
   generation: generationSchema.describe("what each request asks the engine to do"),
   transformers: transformersOptionsSchema.optional().describe(
@@ -138,4 +140,12 @@ export const experimentSchema = z.strictObject({
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 
 /** Fields that say where and how an experiment runs, not what it measures; left out of the measurement hash. */
-export const ENVIRONMENT_FIELDS = ["runner", "image", "gpus", "allow_network", "python", "shm_size"] as const;
+export const ENVIRONMENT_FIELDS = [
+  "runner",
+  "image",
+  "gpus",
+  "allow_network",
+  "python",
+  "shm_size",
+  "memory_limit",
+] as const;

@@ -1,3 +1,4 @@
+import { containerLabels } from "./container_labels.ts";
 import {
   CONTAINER_ADAPTER,
   CONTAINER_HARNESS_DIR,
@@ -5,8 +6,36 @@ import {
   containerMounts,
   harnessCommand,
   type HarnessLaunch,
-  LLEM_LABEL,
 } from "./harness_launch.ts";
+
+/**
+ * Most tasks (processes and threads) a container may have: a runaway engine cannot exhaust the host's pids.
+ * Generous, because threads count: vLLM with 8 workers runs a few thousand (OpenMP, NCCL, tokenizer and
+ * compiler pools sized by the CPU count).
+ */
+export const CONTAINER_PIDS_LIMIT = 32768;
+
+/**
+ * The container's only writable places besides the exchange folder and shared memory: a tmpfs at /tmp (the
+ * root filesystem is read-only). `exec`, unlike Docker's default for --tmpfs, because compilers (Triton,
+ * TorchInductor) build shared libraries in /tmp and load them.
+ */
+export const CONTAINER_TMPFS = "/tmp:rw,exec,nosuid,nodev,mode=1777";
+
+/**
+ * The confinement every llem container gets, sessions and preflight's check alike: a read-only root
+ * filesystem with a tmpfs /tmp, a pids limit, and a memory limit (no swap beyond it) when one is set.
+ */
+export function containerLimits(memoryLimit: string | null | undefined): string[] {
+  return [
+    "--read-only",
+    "--tmpfs",
+    CONTAINER_TMPFS,
+    "--pids-limit",
+    String(CONTAINER_PIDS_LIMIT),
+    ...(memoryLimit ? ["--memory", memoryLimit, "--memory-swap", memoryLimit] : []),
+  ];
+}
 
 /** The command that removes a session's container: killing the client does not stop the container. */
 export function containerRemoveArgv(runtime: "docker" | "podman", containerName: string): string[] {
@@ -21,6 +50,8 @@ export interface ContainerOptions {
   /** Shared memory for the engine (PyTorch data loaders, NCCL), e.g. "8g". */
   shmSize: string;
   containerName: string;
+  /** The container's memory limit, e.g. "64g"; none when null or absent. */
+  memoryLimit?: string | null;
   python?: string;
 }
 
@@ -38,8 +69,7 @@ function containerArgv(
     "--init",
     "--name",
     options.containerName,
-    "--label",
-    `${LLEM_LABEL}=${launch.sessionId}`,
+    ...containerLabels(launch.sessionId, launch.owner),
     ...containerGpuFlags(runtime, launch.gpuUuids),
     "--network",
     launch.allowNetwork ? "bridge" : "none",
@@ -51,6 +81,7 @@ function containerArgv(
     "no-new-privileges",
     "--shm-size",
     options.shmSize,
+    ...containerLimits(options.memoryLimit),
     ...containerMounts(launch, "--volume"),
     ...Object.entries(containerEnv(launch)).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--entrypoint",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { container, launch, values } from "../../tests/harness_launch_fixture.ts";
-import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
+import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
 
 Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
   const argv = dockerArgv(launch, container);
@@ -61,4 +61,29 @@ Deno.test("podmanArgv() names GPUs by CDI and keeps the user's ids", () => {
   assert.deepEqual(values(argv, "--userns"), ["keep-id"]);
   assert.deepEqual(values(argv, "--gpus"), []);
   assert.ok(argv.includes("--init"));
+});
+
+Deno.test("dockerArgv() and podmanArgv() give a read-only root with a tmpfs /tmp, a pids limit, and a memory limit when set", () => {
+  for (const build of [dockerArgv, podmanArgv]) {
+    const argv = build(launch, container);
+    assert.ok(argv.includes("--read-only"), argv[0]!);
+    // exec: compilers (Triton, TorchInductor) load the shared libraries they build in /tmp.
+    assert.deepEqual(values(argv, "--tmpfs"), ["/tmp:rw,exec,nosuid,nodev,mode=1777"]);
+    assert.deepEqual(values(argv, "--pids-limit"), [String(CONTAINER_PIDS_LIMIT)]);
+    assert.deepEqual(values(argv, "--memory"), []);
+    const limited = build(launch, { ...container, memoryLimit: "64g" });
+    assert.deepEqual(values(limited, "--memory"), ["64g"]);
+    assert.deepEqual(values(limited, "--memory-swap"), ["64g"], "no swap beyond the limit");
+    // Options come before the image: after it, they would be the harness's arguments.
+    assert.ok(limited.indexOf("--memory") < limited.indexOf(container.image));
+  }
+});
+
+Deno.test("dockerArgv() labels the container with its session and, when known, the llem that owns it", () => {
+  const owner = { dir: "/tmp/llem-1000/host-42-abcd1234", hostname: "host" };
+  assert.deepEqual(values(dockerArgv({ ...launch, owner }, container), "--label"), [
+    "io.llem.session=s1",
+    "io.llem.owner=/tmp/llem-1000/host-42-abcd1234",
+    "io.llem.host=host",
+  ]);
 });

@@ -16,6 +16,8 @@ export interface HarnessLaunch {
   allowNetwork: boolean;
   /** Labels for the session's container. */
   sessionId: string;
+  /** The llem that owns the session, labelled on its container so the reaper can tell when it is gone. */
+  owner?: { dir: string; hostname: string };
   /** Environment variables that are not secret. */
   env: Record<string, string>;
   /**
@@ -32,7 +34,7 @@ export const CONTAINER_HARNESS_DIR = "/llem/engines";
 export const CONTAINER_EXCHANGE_DIR = "/llem/exchange";
 /** Path of the secrets file inside containers. */
 export const CONTAINER_SECRETS_FILE = "/llem/secrets.env";
-/** The label every llem container carries, for the reaper. */
+/** The label every llem container carries: its session id. */
 export const LLEM_LABEL = "io.llem.session";
 
 /** Where a replacement adapter (the test engine) is mounted inside a container. */

@@ -106,12 +106,20 @@ export class HarnessSession {
     } = {},
   ): Promise<HarnessSession> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const child = spawnProcess(argv, { ...options.spawn, stdin: "piped" });
+    const child = spawnProcess(argv, {
+      ...options.spawn,
+      // The harness asks the kernel to kill it when this process dies (engines/harness.py); a container
+      // runtime's client ignores the variable, and a container never sees it.
+      env: { ...options.spawn?.env, LLEM_PARENT_PID: String(Deno.pid) },
+      stdin: "piped",
+      processGroup: true,
+    });
     const logFile = options.logPath
       ? await Deno.open(options.logPath, { write: true, create: true, append: true })
       : null;
     const state: LogState = { tail: "", activity: Date.now() };
     const status = child.status;
+    status.then(() => ended.add(child));
     // stderr is the session log: keep a tail in memory, everything in the log file.
     const pumpLog = (async () => {
       const decoder = new TextDecoder();
@@ -124,9 +132,7 @@ export class HarnessSession {
     const lines = new LineReader(readLines(child.stdout, () => state.activity = Date.now()), status);
     const afterKill = options.afterKill ?? null;
     const fail = async (error: SessionError) => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
+      killGroup(child);
       await status;
       if (afterKill) await runAfterKill(afterKill);
       await pumpLog.catch(() => {});
@@ -289,9 +295,7 @@ export class HarnessSession {
 
   /** Kill the harness now; returns its exit code. */
   async kill(): Promise<number> {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    killGroup(this.#child);
     const status = await this.#status;
     this.#exitCode = status.code;
     if (this.#afterKill) await runAfterKill(this.#afterKill);
@@ -323,9 +327,35 @@ async function keepInLog(log: LogState, kept: { file: Deno.FsFile | null; text: 
   await kept.file?.write(new TextEncoder().encode(kept.text)).catch(() => {});
 }
 
+/**
+ * SIGKILL a harness and its process group (the engine's workers; it leads a group of its own, see
+ * SpawnOptions.processGroup), or the process alone once the group is gone.
+ */
+function killGroup(child: Deno.ChildProcess): void {
+  // Once the harness has been reaped its pid may be reused, and a group of that id may be someone else's;
+  // its workers are then the harness's guardian's to end.
+  if (ended.has(child)) return;
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+    return;
+  } catch { /* the group has ended, or it was never made: the process alone */ }
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** Harness processes that have ended and been reaped. */
+const ended = new WeakSet<Deno.ChildProcess>();
+
 /** Best effort: a failure here leaves a labelled container that the reaper removes at the next start. */
 async function runAfterKill(argv: readonly string[]): Promise<void> {
-  await runProgram([...argv], { timeoutMs: 30_000 }).catch(() => {});
+  // A container may be removing itself meanwhile (`--rm`: its harness ends with its client), and Docker
+  // then answers "removal already in progress" while it is still listed: wait for that removal to finish.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const done = await runProgram([...argv], { timeoutMs: 30_000 }).catch(() => null);
+    if (!done || !/already in progress/.test(done.stderr)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+  }
 }
 
 type Next = { kind: "line"; line: string } | { kind: "timeout" } | { kind: "exited"; code: number };

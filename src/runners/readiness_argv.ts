@@ -1,27 +1,41 @@
-import { containerGpuFlags } from "./container_argv.ts";
+import { containerGpuFlags, containerLimits } from "./container_argv.ts";
+import { containerLabels, type ContainerOwner } from "./container_labels.ts";
 
 /** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
 export const PYTHON_VERSION_CHECK =
   "import sys; print('python %d.%d' % sys.version_info[:2]); sys.exit(0 if sys.version_info >= (3, 9) else 9)";
 
 /**
- * A throwaway container with the session's image, GPUs and user, running only PYTHON_VERSION_CHECK:
- * preflight's proof that the runtime can hand these GPUs to a container before a study starts.
+ * A throwaway container with the session's image, GPUs, user and confinement (a read-only root filesystem
+ * included), running only PYTHON_VERSION_CHECK: preflight's proof that the runtime can hand these GPUs to
+ * a container before a study starts. Named and labelled like a session's container, so that one left
+ * behind (a runtime that hangs, an llem killed meanwhile) is removed by name or reaped.
  */
 export function containerCheckArgv(
   runtime: "docker" | "podman",
-  options: { image: string; gpuUuids: readonly string[]; user: string; python?: string },
+  options: {
+    image: string;
+    gpuUuids: readonly string[];
+    user: string;
+    python?: string;
+    /** The container's name and its session label. */
+    name?: string;
+    owner?: ContainerOwner | null;
+    memoryLimit?: string | null;
+  },
 ): string[] {
   const { image, gpuUuids, user, python = "python3" } = options;
   return [
     runtime,
     "run",
     "--rm",
+    ...(options.name ? ["--name", options.name, ...containerLabels(options.name, options.owner)] : []),
     ...containerGpuFlags(runtime, gpuUuids),
     "--network",
     "none",
     "--user",
     user,
+    ...containerLimits(options.memoryLimit),
     "--entrypoint",
     python,
     image,

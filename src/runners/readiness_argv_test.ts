@@ -31,3 +31,21 @@ Deno.test("pythonModuleCheckArgv() asks Python whether the engine's package can 
 Deno.test("imageInspectArgv() looks the image up in the runtime's local store", () => {
   assert.deepEqual(imageInspectArgv("podman", "img:1"), ["podman", "image", "inspect", "img:1"]);
 });
+
+Deno.test("containerCheckArgv() confines and labels the check container like a session's, for the reaper", () => {
+  const argv = containerCheckArgv("docker", {
+    image: "img:1",
+    gpuUuids: ["GPU-aaa"],
+    user: "1000:1000",
+    name: "llem-check-1",
+    owner: { dir: "/tmp/llem-1000/host-42-abcd1234", hostname: "host" },
+  });
+  assert.deepEqual(values(argv, "--name"), ["llem-check-1"]);
+  assert.deepEqual(values(argv, "--label"), [
+    "io.llem.session=llem-check-1",
+    "io.llem.owner=/tmp/llem-1000/host-42-abcd1234",
+    "io.llem.host=host",
+  ]);
+  assert.ok(argv.includes("--read-only"));
+  assert.ok(argv.indexOf("--read-only") < argv.indexOf("img:1"));
+});

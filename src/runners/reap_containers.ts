@@ -1,26 +1,37 @@
-import { LLEM_LABEL } from "./harness_launch.ts";
+import { LLEM_HOST_LABEL, LLEM_OWNER_LABEL } from "./container_labels.ts";
+import { ownerLiveness } from "./owner_liveness.ts";
 import { runProgram } from "./run_program.ts";
 
 /**
- * Remove llem's containers (by label) left by an earlier llem that was killed: at start-up, on exit
- * and on signals. Only containers of sessions not in `keep` are removed. Returns the removed ids.
+ * Remove the containers of llems that are gone: those labelled with an owner (LLEM_OWNER_LABEL) on this
+ * machine whose owner record says its llem no longer runs (ownerLiveness()). A live llem's containers,
+ * another machine's (a shared daemon), another user's llem's that this one may not judge, and containers
+ * without an owner label (from an llem before owner labels) are left alone. Returns the removed ids; a
+ * runtime that is missing or does not answer has none to remove.
  */
 export async function reapContainers(
   runtime: "docker" | "podman",
-  keep: ReadonlySet<string> = new Set(),
+  here: { hostname: string },
 ): Promise<string[]> {
-  const listed = await runProgram([
-    runtime,
-    "ps",
-    "--all",
-    "--filter",
-    `label=${LLEM_LABEL}`,
-    "--format",
-    `{{.ID}} {{.Label "${LLEM_LABEL}"}}`,
-  ], { timeoutMs: 10_000 });
-  if (listed.code !== 0) return [];
-  const stale = listed.stdout.trim().split("\n").filter(Boolean).map((line) => line.split(" "))
-    .filter(([, session]) => !keep.has(session ?? "")).map(([id]) => id!);
+  const listed = await runProgram(
+    [runtime, "ps", "--all", "--quiet", "--no-trunc", "--filter", `label=${LLEM_OWNER_LABEL}`],
+    { timeoutMs: 10_000 },
+  );
+  const ids = listed.code === 0 ? listed.stdout.split("\n").map((id) => id.trim()).filter(Boolean) : [];
+  if (ids.length === 0) return [];
+  // `inspect` reads labels the same way in Docker and Podman (their `ps --format` templates differ).
+  const inspected = await runProgram(
+    [runtime, "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", ...ids],
+    { timeoutMs: 10_000 },
+  );
+  const stale = inspected.stdout.split("\n").flatMap((line) => {
+    const space = line.indexOf(" ");
+    if (space < 0) return [];
+    const labels = JSON.parse(line.slice(space + 1)) as Record<string, string> | null;
+    const owner = labels?.[LLEM_OWNER_LABEL];
+    if (!owner || labels?.[LLEM_HOST_LABEL] !== here.hostname) return [];
+    return ownerLiveness(owner) === "dead" ? [line.slice(0, space)] : [];
+  });
   if (stale.length === 0) return [];
   // `--rm` containers that were just killed may answer "removal already in progress": try again a
   // few times, then leave them to the daemon (they are gone or going either way).

@@ -22,3 +22,33 @@ Deno.test("writeSecretsFile() writes a 0600 file in a 0700 folder and removes bo
 Deno.test("writeSecretsFile() refuses a value that would break the line format", () => {
   assert.throws(() => writeSecretsFile({ HF_TOKEN: "a\nEVIL=1" }), /line break/);
 });
+
+const asRoot = Deno.uid() === 0;
+Deno.test({
+  name: `${asRoot ? "" : "SKIPPED (needs root, to start a process as uid 65534): "}` +
+    "writeSecretsFile() for an engine that runs as nobody leaves the file out of nobody's reach on the host",
+  ignore: !asRoot,
+  fn: async () => {
+    // llem as root runs container engines as nobody (65534), so the file is nobody's to read through its
+    // mount; a host process of uid 65534 must still not reach it.
+    const file = writeSecretsFile({ HF_TOKEN: "hf_notForNobodyOnTheHost" }, { uid: 65534, gid: 65534 });
+    try {
+      assert.equal(
+        Deno.statSync(file.path).uid,
+        65534,
+        "the engine's uid owns the file it reads in a container",
+      );
+      const read = await new Deno.Command("cat", {
+        args: [file.path],
+        uid: 65534,
+        gid: 65534,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.notEqual(read.code, 0, "a host process of uid 65534 read the secret");
+      assert.equal(new TextDecoder().decode(read.stdout), "");
+    } finally {
+      file.remove();
+    }
+  },
+});

@@ -61,6 +61,8 @@ export function sessionLaunch(
     /** Replace the engine's adapter (the test engine). */
     adapterPath: string | null;
     host: LaunchHost;
+    /** The llem that owns the session (its owner record), for the container's labels. */
+    owner?: { dir: string; hostname: string } | null;
   },
 ): SessionLaunch {
   const { host } = options;
@@ -78,6 +80,7 @@ export function sessionLaunch(
     exchangeDir: options.exchangeDir,
     allowNetwork: config.allow_network,
     sessionId: options.sessionId,
+    ...(options.owner ? { owner: options.owner } : {}),
     env,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
   };
@@ -102,6 +105,7 @@ export function sessionLaunch(
     image,
     user: containerUser(host.uid, host.gid),
     shmSize: config.shm_size,
+    memoryLimit: config.memory_limit,
     containerName,
   };
   return {

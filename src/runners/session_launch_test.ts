@@ -67,3 +67,13 @@ Deno.test("sessionLaunch() uses the configured image and never root inside a con
   assert.ok(launched.argv.includes("65534:65534"));
   assert.ok(launched.argv.includes("16g"));
 });
+
+Deno.test("sessionLaunch() applies the config's memory_limit and labels the container with its owner", () => {
+  const config = experimentSchema.parse({ model: "org/m", runner: "docker", memory_limit: "48g" });
+  const owner = { dir: "/tmp/llem-1000/h-1-abcd1234", hostname: "h" };
+  const launched = sessionLaunch(config, "docker", { ...options(host([])), owner });
+  assert.equal(launched.argv[launched.argv.indexOf("--memory") + 1], "48g");
+  assert.ok(launched.argv.includes("io.llem.owner=/tmp/llem-1000/h-1-abcd1234"));
+  const unlimited = sessionLaunch(experimentSchema.parse({ model: "org/m" }), "docker", options(host([])));
+  assert.ok(!unlimited.argv.includes("--memory"));
+});

@@ -1,4 +1,5 @@
 import { LlemError } from "../errors/llem_error.ts";
+import { SECRET_NAMES } from "./secrets_file.ts";
 
 /** Options for starting a child process. */
 export interface SpawnOptions {
@@ -7,6 +8,11 @@ export interface SpawnOptions {
   clearEnv?: boolean;
   cwd?: string;
   stdin?: "piped" | "null";
+  /**
+   * Start the program in a session and process group of its own (setsid), so that the group (a harness
+   * and the engine's workers) can be killed as one, and a terminal's Ctrl-C reaches llem only.
+   */
+  processGroup?: boolean;
 }
 
 /** Why a program could not be started (the environment lacks it: exit 3). */
@@ -24,8 +30,19 @@ export class SpawnError extends LlemError {
 }
 
 /**
- * Start a program from an argv array (never a shell string), stdout and stderr piped. The one
- * place in llem that creates processes; runProgram and harness sessions build on it.
+ * The environment a child starts with: `env`, over llem's own unless `clearEnv`, never with llem's secrets
+ * (SECRET_NAMES): a runtime client (docker, podman) has no use for HF_TOKEN, and whatever is in a process's
+ * environment is readable by its uid (/proc/PID/environ). An engine is given secrets by file only.
+ */
+export function childEnv(options: Pick<SpawnOptions, "env" | "clearEnv">): Record<string, string> {
+  const inherited = options.clearEnv ? {} : Deno.env.toObject();
+  for (const name of SECRET_NAMES) delete inherited[name];
+  return { ...inherited, ...options.env };
+}
+
+/**
+ * Start a program from an argv array (never a shell string), stdout and stderr piped, with childEnv(). The
+ * one place in llem that creates processes; runProgram and harness sessions build on it.
  */
 export function spawnProcess(argv: readonly string[], options: SpawnOptions = {}): Deno.ChildProcess {
   const [program, ...args] = argv;
@@ -36,9 +53,11 @@ export function spawnProcess(argv: readonly string[], options: SpawnOptions = {}
       stdin: options.stdin ?? "null",
       stdout: "piped",
       stderr: "piped",
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.clearEnv ? { clearEnv: true } : {}),
+      // Always a whole environment: inheriting llem's would bring its secrets along.
+      clearEnv: true,
+      env: childEnv(options),
       ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.processGroup ? { detached: true } : {}),
     }).spawn();
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound

@@ -1,6 +1,8 @@
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
 import type { ConcreteRunner } from "../runners/concrete_runner.ts";
+import { containerRemoveArgv } from "../runners/container_argv.ts";
+import { leaseLlemOwner } from "../runners/lease_llem_owner.ts";
 import { pathExists } from "../runners/path_exists.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
 import { containerCheckArgv, imageInspectArgv, pythonModuleCheckArgv } from "../runners/readiness_argv.ts";
@@ -86,9 +88,20 @@ export async function checkContainerGpus(
   container: { image: string; uuids: string[]; user: string },
 ): Promise<PreflightProblem | null> {
   const { image, uuids, user } = container;
-  const result = await runProgram(containerCheckArgv(runtime, { image, gpuUuids: uuids, user }), {
-    timeoutMs: 120_000,
-  });
+  // Labelled like a session's container, so a check container an llem killed meanwhile left is reaped.
+  const owner = leaseLlemOwner();
+  const name = `llem-check-${crypto.randomUUID().slice(0, 12)}`;
+  let result;
+  try {
+    result = await runProgram(
+      containerCheckArgv(runtime, { image, gpuUuids: uuids, user, name, owner }),
+      { timeoutMs: 120_000 },
+    );
+    // Killing the client of a container that hangs does not stop the container.
+    if (result.timedOut) await runProgram(containerRemoveArgv(runtime, name), { timeoutMs: 30_000 });
+  } finally {
+    owner.release();
+  }
   if (!result.startError && !result.timedOut && result.code === 0) return null;
   const said = (result.stderr.trim().split("\n").at(-1) ?? "").replace(/^(docker|Error): /i, "");
   const gpus = uuids.join(", ");

@@ -4,9 +4,8 @@ import type { Gpu } from "../gpu/gpu.ts";
 import { idlePower } from "../measure/idle_power.ts";
 import type { LoadedMessage, WarmupDoneMessage } from "../results/experiment_measurement.ts";
 import type { RunnerChoice } from "../runners/concrete_runner.ts";
-import { containerIds } from "../runners/container_user.ts";
 import { pathExists } from "../runners/path_exists.ts";
-import { writeSecretsFile } from "../runners/secrets_file.ts";
+import { openSessionFiles } from "../runners/session_files.ts";
 import { sessionLaunch } from "../runners/session_launch.ts";
 import { buildWorkload } from "./build_workload.ts";
 import { interruptible } from "./interrupted.ts";
@@ -47,7 +46,8 @@ export interface SessionTarget {
  * warmup. Whatever fails, nothing is left running: the harness is killed and its files removed.
  */
 export async function openEngineSession(context: StudyContext, target: SessionTarget): Promise<OpenSession> {
-  const given = sessionFiles(context, target.runner);
+  const { host, secrets } = context.request;
+  const given = openSessionFiles(target.config, { runner: target.runner.runner, host, secrets });
   const launch = sessionLaunch(target.config, target.runner.runner, {
     sessionId: target.sessionId,
     gpuUuids: target.gpus.map((gpu) => gpu.info.uuid),
@@ -55,6 +55,7 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     exchangeDir: given.exchangeDir,
     secretsFile: given.secretsFile,
     adapterPath: context.request.adapterPath,
+    owner: given.owner,
     host: {
       ...context.request.host,
       huggingFaceCache: context.request.locations.huggingFaceCache,
@@ -220,38 +221,6 @@ async function warmUp(
   );
   context.stream.setPhase("idle");
   return done;
-}
-
-/**
- * A session's exchange folder and secrets file. Container runners may run the engine as other ids than
- * llem's (nobody, when llem is root): the engine is given both.
- */
-function sessionFiles(
-  context: StudyContext,
-  runner: RunnerChoice,
-): { exchangeDir: string; secretsFile: string | null; release(): void } {
-  const { host, secrets } = context.request;
-  const exchangeDir = Deno.makeTempDirSync({ prefix: "llem-exchange-" });
-  const engineIds = containerIds(host.uid, host.gid);
-  const container = runner.runner === "docker" || runner.runner === "podman";
-  const owner = container && engineIds.uid !== host.uid ? engineIds : null;
-  if (owner) Deno.chownSync(exchangeDir, owner.uid, owner.gid);
-  const file = Object.keys(secrets).length ? writeSecretsFile(secrets, owner) : null;
-  let released = false;
-  return {
-    exchangeDir,
-    secretsFile: file?.path ?? null,
-    // Best effort: a folder the engine removed or left unremovable must not turn a failure into a crash.
-    release() {
-      if (released) return;
-      released = true;
-      for (const remove of [() => file?.remove(), () => Deno.removeSync(exchangeDir, { recursive: true })]) {
-        try {
-          remove();
-        } catch { /* already gone, or not ours to remove */ }
-      }
-    },
-  };
 }
 
 /** Stop a session gracefully (kill it when it does not leave) and remove its files. */

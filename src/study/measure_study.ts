@@ -2,6 +2,7 @@ import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
 import { materializeHarness } from "../runners/materialize_harness.ts";
+import { reapLeftovers } from "../runners/reap_leftovers.ts";
 import { readHostEnvironment } from "./host_environment.ts";
 import { llemPorts } from "./llem_ports.ts";
 import { preflight, type PreflightProblem, type PreflightReport } from "./preflight.ts";
@@ -30,6 +31,8 @@ export async function measureStudy(
   request: StudyRequest,
   options: MeasureStudyOptions = {},
 ): Promise<MeasureStudyOutcome> {
+  const onEvent = options.onEvent ?? (() => {});
+  await reapBeforeStudy(onEvent);
   let gpuSystem: GpuSystem | null = null;
   let nvmlFailure: PreflightProblem | null = null;
   try {
@@ -46,15 +49,21 @@ export async function measureStudy(
     const report = await preflight(request, { gpuSystem, nvmlFailure, runs });
     const proceed = options.onPreflight?.(report) ?? true;
     if (report.problems.length || !proceed || !gpuSystem) return { kind: "preflight", report };
+    const host = await readHostEnvironment();
+    for (const [field, why] of Object.entries(host.unknown ?? {})) {
+      // Machines without a cpufreq driver (most VMs) have no governor to read: not worth a warning a study.
+      if (field === "cpu_governor") continue;
+      onEvent({ type: "warning", run: null, message: `${field} is recorded as unknown: ${why}` });
+    }
     const outcome = await runStudy(
       {
         request,
         runners: report.runners,
         harnessDir: materializeHarness(request.harnessSourceDir, request.locations.cacheDir),
-        host: readHostEnvironment(),
+        host,
       },
       llemPorts(gpuSystem, {
-        onEvent: options.onEvent ?? (() => {}),
+        onEvent,
         signal: options.signal ?? new AbortController().signal,
       }),
     );
@@ -62,4 +71,20 @@ export async function measureStudy(
   } finally {
     gpuSystem?.close();
   }
+}
+
+/**
+ * Remove what a killed llem left (reapLeftovers(): its engines' containers hold GPUs, its folders hold
+ * secrets) before anything else, and say what was removed.
+ */
+async function reapBeforeStudy(onEvent: (event: StudyEvent) => void): Promise<void> {
+  const reaped = await reapLeftovers();
+  const containers = reaped.containers.flatMap((c) => c.ids).length;
+  if (reaped.folders.length === 0 && containers === 0) return;
+  onEvent({
+    type: "warning",
+    run: null,
+    message: `removed what a killed llem left: ${containers} container(s), ${reaped.folders.length} ` +
+      `folder(s) of session files`,
+  });
 }

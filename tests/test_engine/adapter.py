@@ -5,14 +5,20 @@ Engine options (from `configure`):
   token_s        seconds per further token (default 0.001)
   output_tokens  tokens per request (default: max_new_tokens; an "EOS" earlier unless ignore_eos)
   eos_after      tokens after which a request stops when ignore_eos is false (default: never)
-  fail           one of: load, exit_mid_window, hang, oom, garbage, out_of_order, print_stdout, raise
+  fail           one of: load, exit_mid_window, hang, hold_gil, oom, garbage, out_of_order, print_stdout, raise
   fail_on_window the window ordinal (1-based) on which `fail` fires (default 1)
+  fail_unless    a path: `fail` fires only while nothing exists there (a fault a retry can get past)
   expect_env     {NAME: value}: fail to load unless the environment has exactly these values
+  spawn_worker   start a worker process at load, as engines do (vLLM's), that lives until killed
+  pid_file       write {"harness": pid, "worker": pid or null} to this file at load
 Prompts are whitespace-separated words; one word is one token.
 """
 import hashlib
+import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -52,10 +58,21 @@ class TestEngine:
             # Proves what a runner put in the engine's environment (the GPUs a container was given).
             if os.environ.get(name) != value:
                 raise RuntimeError("%s is %r, expected %r" % (name, os.environ.get(name), value))
+        worker = None
+        if self.options.get("spawn_worker"):
+            # A process of the engine's own, in the harness's process group, that never exits by itself.
+            worker = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(3600)"],
+                                      stdin=subprocess.DEVNULL).pid
+        if self.options.get("pid_file"):
+            with open(self.options["pid_file"], "w", encoding="utf-8") as handle:
+                json.dump({"harness": os.getpid(), "worker": worker}, handle)
+        observed = {"ttft_s": self.ttft(), "token_s": self.token_time()}
+        if worker is not None:
+            observed["worker_pid"] = worker
         return {
             "model_info": {"parameters": 1000, "layers": 2, "hidden_size": 16, "vocab_size": 100, "dtype": dtype},
             "memory_bytes": None,
-            "observed_params": {"ttft_s": self.ttft(), "token_s": self.token_time()},
+            "observed_params": observed,
         }
 
     def ttft(self):
@@ -80,6 +97,9 @@ class TestEngine:
         workload = prepared.workload
         fail = self.options.get("fail")
         failing_now = fail and self.windows == int(self.options.get("fail_on_window", 1))
+        cured = self.options.get("fail_unless")
+        if cured and os.path.exists(cured):
+            failing_now = False
         if failing_now:
             self.fail(fail)
         n_out = int(self.options.get("output_tokens", workload["max_new_tokens"]))
@@ -117,6 +137,10 @@ class TestEngine:
         if mode == "hang":
             while True:
                 time.sleep(3600)
+        if mode == "hold_gil":
+            # Busy in C code that never releases the GIL (as some engine calls are): a catastrophic regex.
+            while True:
+                re.match(r"(a+)+$", "a" * 64 + "b")
         if mode == "oom":
             os.kill(os.getpid(), signal.SIGKILL)
         if mode == "garbage":

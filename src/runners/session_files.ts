@@ -1,0 +1,72 @@
+import type { ExperimentConfig } from "../config/experiment_config.ts";
+import type { ConcreteRunner } from "./concrete_runner.ts";
+import { containerIds } from "./container_user.ts";
+import { leaseLlemOwner } from "./lease_llem_owner.ts";
+import { removeQuietly } from "./llem_owner.ts";
+import { pathExists } from "./path_exists.ts";
+import { writeSecretsFile } from "./secrets_file.ts";
+import { localModelPath } from "./session_launch.ts";
+import { usableSecrets } from "./usable_secrets.ts";
+
+/** A session's files on the host, and the owner its containers are labelled with. */
+export interface SessionFiles {
+  /** The writable folder shared with the engine. */
+  exchangeDir: string;
+  /** The secrets the engine can use (usableSecrets()), in a file; null when there are none. */
+  secretsFile: string | null;
+  /** This llem's owner record, for the container's labels (the reaper judges them by it). */
+  owner: { dir: string; hostname: string };
+  /** Remove the files; best effort, and only once. */
+  release(): void;
+}
+
+/**
+ * Make a session's exchange folder and secrets file inside this llem's owner folder (leaseLlemOwner()), so
+ * they are private to llem's user on the host and reaped when a killed llem leaves them. Container runners
+ * may run the engine as other ids than llem's (nobody, when llem is root): the engine is given both.
+ */
+export function openSessionFiles(
+  config: ExperimentConfig,
+  given: {
+    runner: ConcreteRunner;
+    host: { uid: number; gid: number; cwd: string };
+    secrets: Readonly<Record<string, string>>;
+  },
+): SessionFiles {
+  const { host, runner } = given;
+  const engineIds = containerIds(host.uid, host.gid);
+  const container = runner === "docker" || runner === "podman";
+  const engineOwner = container && engineIds.uid !== host.uid ? engineIds : null;
+  const secrets = usableSecrets(config, {
+    secrets: given.secrets,
+    localModel: localModelPath(config.model, host.cwd, pathExists) !== null,
+  });
+  const lease = leaseLlemOwner();
+  let exchangeDir = "";
+  let file: { path: string; remove(): void } | null = null;
+  try {
+    exchangeDir = Deno.makeTempDirSync({ dir: lease.dir, prefix: "exchange-" });
+    if (engineOwner) Deno.chownSync(exchangeDir, engineOwner.uid, engineOwner.gid);
+    file = Object.keys(secrets).length ? writeSecretsFile(secrets, engineOwner) : null;
+  } catch (error) {
+    if (exchangeDir) removeQuietly(exchangeDir);
+    lease.release();
+    throw error;
+  }
+  let released = false;
+  return {
+    exchangeDir,
+    secretsFile: file?.path ?? null,
+    owner: { dir: lease.dir, hostname: lease.hostname },
+    release() {
+      if (released) return;
+      released = true;
+      // Best effort: a folder the engine removed or left unremovable must not turn a failure into a crash.
+      for (const remove of [() => file?.remove(), () => removeQuietly(exchangeDir), () => lease.release()]) {
+        try {
+          remove();
+        } catch { /* already gone, or not ours to remove */ }
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * A stand-in for an llem that runs a container: it takes an owner record (leaseLlemOwner(), under $TMPDIR as
+ * llem's), starts a detached container of IMAGE labelled like a session's (a container that outlives its
+ * llem, as one whose client was killed may), prints the container's id and waits to be killed.
+ *
+ *     deno run <llem's permissions> tests/stand_in_llem.ts IMAGE SESSION_ID [HOSTNAME]
+ *
+ * HOSTNAME labels the container as another machine's.
+ */
+import { containerLabels } from "../src/runners/container_labels.ts";
+import { leaseLlemOwner } from "../src/runners/lease_llem_owner.ts";
+import { runProgram } from "../src/runners/run_program.ts";
+
+const [image, sessionId, hostname] = Deno.args;
+const owner = leaseLlemOwner();
+const started = await runProgram([
+  "docker",
+  "run",
+  "--detach",
+  "--network",
+  "none",
+  ...containerLabels(sessionId!, { dir: owner.dir, hostname: hostname ?? owner.hostname }),
+  "--entrypoint",
+  "python3",
+  image!,
+  "-c",
+  "import time; time.sleep(3600)",
+], { timeoutMs: 60_000 });
+if (started.code !== 0) throw new Error(`docker run failed: ${started.stderr}`);
+console.log(started.stdout.trim());
+// Keep running until killed.
+setInterval(() => {}, 1 << 30);
