@@ -1,6 +1,7 @@
 /**
- * Benchmarks (not timed tests): `llem --help` start-up, and `llem plan` on a 10,000-point study, each as
- * the median of several runs in fresh processes. Prints a table with targets and median/target ratios.
+ * Benchmarks (not timed tests): `llem --help` start-up, `llem plan` on a 10,000-point study and on a file
+ * of 240,000 keys, each as the median of several runs in fresh processes. Prints a table with targets and
+ * median/target ratios.
  *   deno task bench [--runs N]
  */
 const repo = new URL("../", import.meta.url).pathname;
@@ -60,6 +61,10 @@ const dir = await Deno.makeTempDir({ prefix: "llem-bench-" });
 try {
   const studyPath = `${dir}/bench-10k.yaml`;
   await Deno.writeTextFile(studyPath, study);
+  // 240,000 keys in one free-form mapping (4.6 MB): a quadratic duplicate-key check never finished it.
+  const manyKeysPath = `${dir}/many-keys.yaml`;
+  const manyKeys = Array.from({ length: 240_000 }, (_, i) => `    k${i}: ${i}\n`).join("");
+  await Deno.writeTextFile(manyKeysPath, `model: gpt2\ntransformers:\n  extra:\n${manyKeys}`);
   const main = `${repo}main.ts`;
   const rows = [
     {
@@ -73,6 +78,12 @@ try {
       unit: "ms",
       target: 1000,
       samples: await repeat(() => wallMs(["run", ...PERMISSIONS, main, "plan", studyPath])),
+    },
+    {
+      name: "llem plan 240,000 keys in one mapping, wall",
+      unit: "ms",
+      target: 5000,
+      samples: await repeat(() => wallMs(["run", ...PERMISSIONS, main, "plan", manyKeysPath])),
     },
     {
       name: "llem plan 10,000 points, peak RSS",

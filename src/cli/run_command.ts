@@ -10,7 +10,7 @@ import type { CliIo } from "./cli_io.ts";
 import type { Command, CommandArgs } from "./command.ts";
 import { EXIT, studyExitCode } from "./exit_code.ts";
 import { NVML_LIBRARY_OPTION } from "./open_gpus.ts";
-import { parseGpuList, parsePositiveNumber } from "./parse_option_values.ts";
+import { parseExecutionOption, parseGpuList } from "./parse_option_values.ts";
 import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
 import { renderPlan } from "./render_plan.ts";
 import { renderResumeHint } from "./render_resume_hint.ts";
@@ -153,18 +153,13 @@ function planOverrides(values: CommandArgs["values"]): PlanOverrides {
     overrides.experiment!.runner = runner;
   }
   if (values.cycles !== undefined) {
-    const cycles = parsePositiveNumber("--cycles", values.cycles, 1);
-    if (!Number.isInteger(cycles)) {
-      throw new UsageError(`--cycles must be a whole number, got ${cycles}`, "e.g. --cycles 3");
-    }
-    overrides.execution!.n_cycles = cycles;
+    overrides.execution!.n_cycles = parseExecutionOption(values.cycles, {
+      flag: "--cycles",
+      key: "n_cycles",
+    });
   }
   if (values.order !== undefined) {
-    const order = values.order as string;
-    if (!(ORDERS as readonly string[]).includes(order)) {
-      throw new UsageError(`unknown order "${order}"`, `choose one of ${ORDERS.join(", ")}`);
-    }
-    overrides.execution!.order = order as (typeof ORDERS)[number];
+    overrides.execution!.order = parseExecutionOption(values.order, { flag: "--order", key: "order" });
   }
   return overrides;
 }

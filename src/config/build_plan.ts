@@ -94,6 +94,13 @@ export interface StudyPlan {
   warnings: string[];
 }
 
+/**
+ * Most runs a study may have: 100,000 runs of even ten seconds each take eleven days. The count is checked
+ * from the number of unique experiments and cycles before any run is built, so an absurd study is a clear
+ * error, not an out-of-memory.
+ */
+export const MAX_RUNS = 100_000;
+
 /** Validate every declared point, drop invalid ones, collapse duplicates, hash, order and cost the study. */
 export function buildPlan(expansion: StudyExpansion): StudyPlan {
   const problems: ConfigProblem[] = [...expansion.problems];
@@ -102,10 +109,12 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   for (const point of expansion.points) {
     const parsed = experimentSchema.safeParse(point.raw, { reportInput: true });
     if (!parsed.success) {
-      problems.push(...zodProblems(parsed.error.issues, {
+      // One by one: a spread of 200,000 problems (a mapping of unknown keys) overflows the call stack.
+      const found = zodProblems(parsed.error.issues, {
         schema: experimentSchema,
         contributions: point.contributions,
-      }));
+      });
+      for (const problem of found) problems.push(problem);
       continue;
     }
     const config = withEngineDefaults(parsed.data);
@@ -173,6 +182,11 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   }
 
   const execution = expansion.execution;
+  const tooMany = tooManyRuns(expansion.file, {
+    experiments: experiments.length,
+    cycles: execution.n_cycles,
+  });
+  if (tooMany) throw new ConfigError([tooMany]);
   const designHash = design.update(`${designChunk}]`).digest("hex").slice(0, 16);
   const seed = execution.shuffle_seed ?? seedFromDesignHash(designHash);
   const slots = orderRuns(experiments.length, { order: execution.order, cycles: execution.n_cycles, seed });
@@ -238,6 +252,23 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   };
 }
 
+/** The problem of a study with more than MAX_RUNS runs, or null. */
+function tooManyRuns(file: string, counts: { experiments: number; cycles: number }): ConfigProblem | null {
+  const runs = counts.experiments * counts.cycles;
+  if (runs <= MAX_RUNS) return null;
+  const n = (value: number) => value.toLocaleString("en-US");
+  return {
+    file,
+    line: 0,
+    column: 0,
+    path: "execution.n_cycles",
+    message: `${n(counts.experiments)} unique experiments x ${n(counts.cycles)} cycles = ${
+      n(runs)
+    } runs, more than the ${n(MAX_RUNS)} runs a study may have`,
+    hint: "sweep fewer values or run fewer cycles (execution.n_cycles, --cycles), or split the study",
+  };
+}
+
 /** The chosen engine's options section, filled with its defaults when the config left it out. */
 function withEngineDefaults(config: ExperimentConfig): ExperimentConfig {
   if (config[config.engine] !== undefined) return config;
@@ -255,6 +286,7 @@ function sessionKey(config: ExperimentConfig): string {
     allow_network: config.allow_network,
     python: config.python,
     shm_size: config.shm_size,
+    memory_limit: config.memory_limit,
     dtype: config.generation.dtype,
     options: config[config.engine],
   });

@@ -162,3 +162,67 @@ sweep:
     (error: unknown) => error instanceof ConfigError && /steady_state_discard_fraction/.test(error.message),
   );
 });
+
+/** The ConfigError `fn` throws; fails the test when it throws anything else or nothing. */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+Deno.test("planStudy() reports 200,000 unknown keys of one mapping as bad input, not a crash", () => {
+  // Spreading that many problems into one push exceeded the call stack: exit 1, a bug, for bad input.
+  const keys = (indent: string) => Array.from({ length: 200_000 }, (_, i) => `${indent}k${i}: 1\n`).join("");
+  for (const section of ["generation", "execution"]) {
+    const error = configErrorOf(() => planOf(`model: m\n${section}:\n${keys("  ")}`));
+    assert.equal(error.problems.length, 200_000);
+    assert.equal(error.problems[0]!.message, 'unknown key "k0"');
+  }
+});
+
+Deno.test("planStudy() refuses more than 100,000 runs before building them", () => {
+  // 100,000 points x 1,000 cycles within the documented limits ran out of memory building 10^8 runs.
+  const text = "model: m\nsweep:\n  generation.batch_size: {min: 1, max: 200, num: 200}\n" +
+    "execution: {n_cycles: 1000}\n";
+  const error = configErrorOf(() => planOf(text));
+  assert.equal(error.problems.length, 1);
+  assert.equal(
+    error.problems[0]!.message,
+    "200 unique experiments x 1,000 cycles = 200,000 runs, more than the 100,000 runs a study may have",
+  );
+  assert.equal(error.problems[0]!.path, "execution.n_cycles");
+  assert.equal(planOf(text.replace("n_cycles: 1000", "n_cycles: 500")).runs.length, 100_000);
+});
+
+Deno.test("planStudy() counts the runs a --cycles override asks for against the same limit", () => {
+  const text = "model: m\nsweep:\n  generation.batch_size: {min: 1, max: 200, num: 200}\n";
+  const error = configErrorOf(() =>
+    planStudy("study.yaml", memoryFiles({ "study.yaml": text }), { execution: { n_cycles: 1000 } })
+  );
+  assert.match(error.problems[0]!.message, /= 200,000 runs, more than the 100,000 runs/);
+});
+
+Deno.test("planStudy() says a number was not finite rather than null", () => {
+  const error = configErrorOf(() =>
+    planOf("model: m\ngeneration: {batch_size: .nan, max_new_tokens: .inf}\ndataset: {n_prompts: 1e400}\n")
+  );
+  assert.deepEqual(error.problems.map((p) => `${p.path}: ${p.message}`), [
+    "generation.batch_size: expected an integer, found .nan (not a number)",
+    "generation.max_new_tokens: expected an integer, found .inf (an infinite number, or one beyond 1.8e308)",
+    "dataset.n_prompts: expected an integer, found .inf (an infinite number, or one beyond 1.8e308)",
+  ]);
+});
+
+Deno.test("planStudy() collapses the same problem found at one place for many values", () => {
+  // A pow2 range up to 1e300 printed 1,924 near-identical errors: one or two per power of two over the maximum.
+  const error = configErrorOf(() =>
+    planOf("model: m\nsweep:\n  generation.batch_size: {pow2: {min: 1, max: 1e300}}\n")
+  );
+  assert.deepEqual(error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`), [
+    "3:26 generation.batch_size: expected an integer <= 65536, found 131072 (and 1,923 more like it)",
+  ]);
+});

@@ -5,6 +5,8 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   // Short words tolerate fewer edits: "trtllm" is not a typo of "vllm".
   const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
   for (const candidate of candidates) {
+    // Each edit changes the length by at most one; skipping here also spares a table as big as a long word.
+    if (Math.abs(word.length - candidate.length) > limit) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

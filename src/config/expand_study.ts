@@ -18,10 +18,16 @@ import {
   schemaAtPath,
   unwrapSchema,
 } from "./schema_at_path.ts";
-import { parseSourceFile, positionOf, type ReadFile, type SourceFile } from "./source_file.ts";
+import {
+  type FileContents,
+  parseSourceFile,
+  positionOf,
+  type ReadFile,
+  type SourceFile,
+} from "./source_file.ts";
 import { STUDY_KEYS } from "./study_config.ts";
 import { unflattenKeys } from "./unflatten_keys.ts";
-import { zodProblems } from "./zod_problems.ts";
+import { describeValue, quoteKey, zodProblems } from "./zod_problems.ts";
 
 /** Most grid points a study may declare; beyond this llem refuses rather than running out of memory. */
 export const MAX_DECLARED_POINTS = 100_000;
@@ -87,6 +93,8 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
   const root = parseSourceFile(path, readFile(path));
   const rootData = root.data as PlainObject;
   const rootMap = root.doc.contents as YAMLMap;
+  const foreign = notAConfig(root, { map: rootMap, role: "study" });
+  if (foreign) throw new ConfigError([foreign]);
   const unknownKeys = checkTopLevelKeys(root, rootMap, "study", problems);
 
   const beforeBase = problems.length;
@@ -104,11 +112,12 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
 
   const executionResult = executionSchema.safeParse(rootData.execution ?? {}, { reportInput: true });
   if (!executionResult.success) {
-    problems.push(...zodProblems(executionResult.error.issues, {
+    const found = zodProblems(executionResult.error.issues, {
       schema: executionSchema,
       contributions: rootContribution,
       pathPrefix: ["execution"],
-    }));
+    });
+    for (const problem of found) problems.push(problem); // a spread of many overflows the stack
   }
   const name = studyName(root, rootData, problems);
 
@@ -243,7 +252,7 @@ function studyName(root: SourceFile, data: PlainObject, problems: ConfigProblem[
       file: root.path,
       ...positionOf(root, findNode([{ prefix: [], source: root, node: root.doc.contents }], ["name"])),
       path: "name",
-      message: `expected a non-empty string, found ${JSON.stringify(data.name)}`,
+      message: `expected a non-empty string, found ${describeValue(data.name)}`,
     });
     return "study";
   }
@@ -280,7 +289,7 @@ function checkTopLevelKeys(
       file: source.path,
       ...position,
       path: key,
-      message: `unknown key "${head}"`,
+      message: `unknown key ${quoteKey(head)}`,
       hint: suggestion ? `did you mean "${suggestion}"?` : `top-level keys: ${allowed.join(", ")}`,
     });
   }
@@ -296,7 +305,7 @@ function loadBaseChain(root: SourceFile, readFile: ReadFile, problems: ConfigPro
     const at = { file: current.path, ...positionOf(current, node), path: "base" };
     const base = current.data.base;
     if (typeof base !== "string" || base === "") {
-      problems.push({ ...at, message: `expected a file path, found ${JSON.stringify(base)}` });
+      problems.push({ ...at, message: `expected a file path, found ${describeValue(base)}` });
       break;
     }
     const resolved = resolvePath(current.path, base);
@@ -310,21 +319,12 @@ function loadBaseChain(root: SourceFile, readFile: ReadFile, problems: ConfigPro
     }
     const contents = readFile(resolved);
     if (contents.kind !== "file") {
-      problems.push({
-        ...at,
-        message: contents.kind === "missing"
-          ? `base file "${base}" not found (looked for ${resolved})`
-          : `base file "${base}" is not a readable file (${resolved})`,
-        hint: "base: paths are relative to the file that names them",
-      });
+      problems.push({ ...at, ...unreadableBase(contents, { base, resolved }) });
       break;
     }
-    let source: SourceFile;
-    try {
-      source = parseSourceFile(resolved, contents);
-    } catch (error) {
-      if (error instanceof ConfigError) problems.push(...error.problems);
-      else throw error;
+    const source = parseBase(resolved, { contents, namedAt: `${at.file}:${at.line}` });
+    if (Array.isArray(source)) {
+      for (const problem of source) problems.push(problem); // a spread of many overflows the stack
       break;
     }
     const unknownInBase = checkTopLevelKeys(source, source.doc.contents as YAMLMap, "base", problems);
@@ -334,6 +334,74 @@ function loadBaseChain(root: SourceFile, readFile: ReadFile, problems: ConfigPro
     current = source;
   }
   return chain;
+}
+
+/** A base file parsed and found to be a config; else its problems, each hint naming the base: key. */
+function parseBase(
+  resolved: string,
+  options: { contents: FileContents & { kind: "file" }; namedAt: string },
+): SourceFile | ConfigProblem[] {
+  const named = `it is the base: named at ${options.namedAt}`;
+  const withNamer = (problem: ConfigProblem) => ({
+    ...problem,
+    hint: problem.hint ? `${problem.hint}; ${named}` : named,
+  });
+  let source: SourceFile;
+  try {
+    source = parseSourceFile(resolved, options.contents);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map(withNamer);
+  }
+  const foreign = notAConfig(source, { map: source.doc.contents as YAMLMap, role: "base" });
+  return foreign ? [withNamer(foreign)] : source;
+}
+
+/** Why a base file could not be read, as a message and its fix. */
+function unreadableBase(
+  contents: Exclude<FileContents, { kind: "file" }>,
+  names: { base: string; resolved: string },
+): { message: string; hint: string } {
+  const { base, resolved } = names;
+  const hint = "base: paths are relative to the file that names them";
+  if (contents.kind === "missing") {
+    return { message: `base file "${base}" not found (looked for ${resolved})`, hint };
+  }
+  if (contents.kind === "directory") {
+    return { message: `base file "${base}" is a directory (${resolved})`, hint };
+  }
+  return {
+    message: `base file "${base}" cannot be read: ${contents.reason}`,
+    hint: contents.hint ?? "name a YAML or JSON experiment config",
+  };
+}
+
+/**
+ * The problem of a mapping none of whose top-level keys is a config key or close to one: a file that is
+ * not a config at all (a token, a password file, some other program's settings). Nothing of it is quoted,
+ * not even its keys: they may be secrets (an /etc/shadow line parses as a key).
+ */
+function notAConfig(
+  source: SourceFile,
+  options: { map: YAMLMap; role: "study" | "base" },
+): ConfigProblem | null {
+  const known = [...EXPERIMENT_KEYS, ...STUDY_KEYS];
+  const keys = options.map.items.map((pair) =>
+    isScalar(pair.key) ? String(pair.key.value).split(".")[0]! : ""
+  );
+  if (keys.length === 0 || keys.some((key) => known.includes(key) || didYouMean(key, known))) return null;
+  return {
+    file: source.path,
+    line: 0,
+    column: 0,
+    path: "",
+    message: `is not a config: none of its ${
+      keys.length.toLocaleString("en-US")
+    } top-level keys is a config key`,
+    hint: options.role === "base"
+      ? "base: names an experiment config (YAML or JSON) to extend"
+      : 'a config has keys such as model, engine and generation; run "llem init" for a starter config',
+  };
 }
 
 /** `target` relative to the folder holding `from`, normalised (pure string work, POSIX paths). */
@@ -580,7 +648,7 @@ function checkKeyPath(
       ...positionOf(root, keyNode),
       path: shownPath,
       message: known.length
-        ? `unknown key "${path.slice(0, depth).join(".")}"`
+        ? `unknown key ${quoteKey(path.slice(0, depth).join("."))}`
         : `"${path.slice(0, depth - 1).join(".")}" has no fields below it`,
       hint: suggestion
         ? `did you mean "${[...path.slice(0, depth - 1), suggestion].join(".")}"?`
@@ -613,7 +681,7 @@ function resolveEngines(
         file: root.path,
         ...positionOf(root, node),
         path: "engine",
-        message: `unknown engine ${JSON.stringify(value)}`,
+        message: `unknown engine ${describeValue(value)}`,
         hint: suggestion ? `did you mean "${suggestion}"?` : `engines: ${ENGINE_IDS.join(", ")}`,
       });
     }
@@ -728,7 +796,7 @@ function parseExperiments(
         file: root.path,
         ...positionOf(root, entryNode),
         path: `experiments[${i}]`,
-        message: `expected a mapping of experiment fields, found ${JSON.stringify(entry)}`,
+        message: `expected a mapping of experiment fields, found ${describeValue(entry)}`,
       });
       return;
     }
@@ -743,7 +811,7 @@ function parseExperiments(
         file: root.path,
         ...positionOf(root, pair.key as Node),
         path: `experiments[${i}].${head}`,
-        message: `unknown key "${head}"`,
+        message: `unknown key ${quoteKey(head)}`,
         hint: suggestion ? `did you mean "${suggestion}"?` : `experiment keys: ${EXPERIMENT_KEYS.join(", ")}`,
       });
     }
@@ -753,7 +821,7 @@ function parseExperiments(
       problems.push({
         ...locateInPoint([{ prefix: [], source: root, node: entryNode }], ["engine"]),
         path: `experiments[${i}].engine`,
-        message: `unknown engine ${JSON.stringify(engine)}`,
+        message: `unknown engine ${describeValue(engine)}`,
         hint: suggestion ? `did you mean "${suggestion}"?` : `engines: ${ENGINE_IDS.join(", ")}`,
       });
     }

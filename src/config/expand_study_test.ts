@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { memoryFiles } from "../../tests/memory_files.ts";
 import { ConfigError, type ConfigProblem, sortProblems } from "./config_error.ts";
 import { expandStudy, MAX_DECLARED_POINTS } from "./expand_study.ts";
+import type { ReadFile } from "./source_file.ts";
 
 function expand(text: string, extra: Record<string, string> = {}) {
   return expandStudy("study.yaml", memoryFiles({ "study.yaml": text, ...extra }));
@@ -191,4 +192,80 @@ Deno.test("expandStudy() refuses a sweep above the limit before building it", ()
   );
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /more than 100,000 grid points/);
+});
+
+/** Every line llem would print for the ConfigError `fn` throws: messages and hints. */
+function printedBy(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error.problems.map((p) => `${p.message}\n${p.hint ?? ""}`).join("\n");
+    }
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+Deno.test("expandStudy() never prints the content of a base file that is not a config", () => {
+  // base: can name any file the user can read; its content must not reach the terminal or a CI log.
+  const secrets: Record<string, string> = {
+    "token": "hf_SUPERSECRETTOKEN\n",
+    "shadow": "root:$6$SECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+    "key.json": '{"type": "service_account", "private_key_SECRET": "-----BEGIN"}\n',
+    "list.yaml": "- hf_SECRETINALIST\n",
+    "env": "HF_TOKEN: hf_SECRETVALUE\nOTHER_SECRET: 1\n",
+  };
+  for (const name of Object.keys(secrets)) {
+    const printed = printedBy(() => expand(`model: m\nbase: ${name}\n`, secrets));
+    assert.doesNotMatch(printed, /SECRET/, `printed for base: ${name}`);
+  }
+  assert.match(
+    printedBy(() => expand("model: m\nbase: shadow\n", secrets)),
+    /^is not a config: none of its 2 top-level keys is a config key/,
+  );
+});
+
+Deno.test("expandStudy() names a study file that is not a config without quoting it", () => {
+  assert.equal(
+    problemsOf(() => expand("HF_TOKEN: hf_SECRETVALUE\n")).join("\n"),
+    "0:0 : is not a config: none of its 1 top-level keys is a config key",
+  );
+});
+
+Deno.test("expandStudy() still names unknown keys of a config, with a did-you-mean", () => {
+  assert.deepEqual(problemsOf(() => expand("modle: m\n")), ['1:1 modle: unknown key "modle"']);
+  assert.deepEqual(
+    problemsOf(() => expand("model: m\nbase: b.yaml\n", { "b.yaml": "model: m\nextra_key: 1\n" })),
+    [
+      '2:1 extra_key: unknown key "extra_key"',
+    ],
+  );
+});
+
+Deno.test("expandStudy() says why a base file could not be read", () => {
+  const files: ReadFile = (path) =>
+    path === "pipe.yaml"
+      ? { kind: "unreadable", reason: "is a pipe, not a regular file" }
+      : memoryFiles({ "study.yaml": "model: m\nbase: pipe.yaml\n" })(path);
+  assert.deepEqual(problemsOf(() => expandStudy("study.yaml", files)), [
+    '2:7 base: base file "pipe.yaml" cannot be read: is a pipe, not a regular file',
+  ]);
+});
+
+Deno.test("expandStudy() describes a name or base that is not a finite number in words", () => {
+  assert.deepEqual(problemsOf(() => expand("model: m\nname: .nan\n")), [
+    "2:7 name: expected a non-empty string, found .nan (not a number)",
+  ]);
+  assert.deepEqual(problemsOf(() => expand("model: m\nbase: .inf\n")), [
+    "2:7 base: expected a file path, found .inf (an infinite number, or one beyond 1.8e308)",
+  ]);
+});
+
+Deno.test("expandStudy() clips a key as long as its file when it names it", () => {
+  // A 2 MB key was printed twice, after its did-you-mean had built a 2-million-row table (1.9 GB, 9 s).
+  const key = "a".repeat(1_000_000);
+  const error = new ConfigError(expand(`{"${key}": 1, model: m}\n`).problems);
+  assert.ok(error.message.length < 400, `a ${error.message.length}-character message`);
+  assert.match(error.message, /^study\.yaml:1:2: a{100}.*\.\.\.: unknown key "a{40,}\.\.\.$/);
 });

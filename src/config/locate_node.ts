@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 import { type Position, positionOf, type SourceFile } from "./source_file.ts";
 
 /** Where a key path was found in a node tree: the deepest node reached and how much of the path it covers. */
@@ -32,9 +32,7 @@ export function locateNode(
     }
     if (!isMap(current)) break;
     let matched = false;
-    for (const pair of current.items) {
-      if (!isPair(pair) || !isScalar(pair.key)) continue;
-      const parts = String(pair.key.value).split(".");
+    for (const { pair, parts } of keysStartingWith(current, String(segment))) {
       if (parts.every((part, i) => String(path[depth + i]) === part)) {
         keyNode = pair.key;
         current = pair.value;
@@ -47,4 +45,30 @@ export function locateNode(
   }
   const target = options.key && depth === path.length ? keyNode ?? current : current;
   return { position: positionOf(source, (target ?? node) as Node), depth };
+}
+
+interface KeyEntry {
+  pair: Pair;
+  /** The key split at its dots: `generation.batch_size:` nests like `generation: {batch_size:}`. */
+  parts: string[];
+}
+
+// Built once per mapping, so that locating every key of a big mapping is linear in its size, not quadratic.
+const keyIndexes = new WeakMap<YAMLMap, Map<string, KeyEntry[]>>();
+
+/** A mapping's scalar keys whose first dotted part is `head`, in file order. */
+function keysStartingWith(map: YAMLMap, head: string): KeyEntry[] {
+  let index = keyIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const parts = String(pair.key.value).split(".");
+      const entries = index.get(parts[0]!);
+      if (entries) entries.push({ pair, parts });
+      else index.set(parts[0]!, [{ pair, parts }]);
+    }
+    keyIndexes.set(map, index);
+  }
+  return index.get(head) ?? [];
 }

@@ -1,12 +1,14 @@
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { ConfigError, type ConfigProblem } from "./config_error.ts";
+import { findDuplicateKeys } from "./duplicate_keys.ts";
+import { jsonSyntaxError } from "./json_syntax_error.ts";
 
 /** What reading a config path gave; produced by the caller, so this folder does no I/O. */
 export type FileContents =
   | { kind: "file"; bytes: Uint8Array }
   | { kind: "missing" }
   | { kind: "directory" }
-  | { kind: "unreadable"; reason: string };
+  | { kind: "unreadable"; reason: string; hint?: string };
 
 /** Reads a config file by path; injected by the CLI (real files) or tests (in memory). */
 export type ReadFile = (path: string) => FileContents;
@@ -60,7 +62,11 @@ function nodeDeeperThan(root: unknown, limit: number): Node | null {
   return null;
 }
 
-/** Parse the contents of `path`; throws ConfigError for a missing, empty, binary or malformed file. */
+/**
+ * Parse the contents of `path`; throws ConfigError for a missing, empty, binary or malformed file. A `.json`
+ * file must follow JSON's grammar. Nothing of a file's content is quoted until it has parsed as a mapping:
+ * a `base:` key may name any file, a token or a password file included.
+ */
 export function parseSourceFile(path: string, contents: FileContents): SourceFile {
   const fileProblem = (message: string, hint?: string): ConfigError =>
     new ConfigError([{ file: path, line: 0, column: 0, path: "", message, ...(hint ? { hint } : {}) }]);
@@ -71,28 +77,20 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
     throw fileProblem("is a directory, expected a YAML or JSON file", "name the config file inside it");
   }
   if (contents.kind === "unreadable") {
-    throw fileProblem(`cannot read: ${contents.reason}`, "name a YAML or JSON config file");
+    throw fileProblem(`cannot read: ${contents.reason}`, contents.hint ?? "name a YAML or JSON config file");
   }
   const text = decodeText(contents.bytes);
   if (text === undefined) {
     throw fileProblem("is a binary file, expected a YAML or JSON text file", "name a .yaml or .json config");
   }
+  if (/\.json$/i.test(path) && text.trim() !== "") {
+    const error = jsonSyntaxError(text);
+    if (error) throw new ConfigError([jsonProblem(path, { text, ...error })]);
+  }
+  // uniqueKeys: false, because the library's check is quadratic; findDuplicateKeys does it in one pass.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
-  const problems: ConfigProblem[] = doc.errors.map((error) => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    const at = { file: path, line, column: col, path: "" };
-    // The parser recurses per level: a deep enough file exhausts its stack, which it reports by this code.
-    if (error.code === "RESOURCE_EXHAUSTION") return tooDeep(at);
-    const duplicate = error.code === "DUPLICATE_KEY";
-    return {
-      ...at,
-      message: duplicate
-        ? "duplicate key: each key may appear once in a mapping"
-        : `YAML syntax: ${yamlMessage(error.message)}`,
-      ...(duplicate ? { hint: "remove or merge the repeated key" } : {}),
-    };
-  });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  const problems = yamlProblems(path, { doc, lineCounter });
   if (problems.length > 0) throw new ConfigError(problems);
   const deepest = nodeDeeperThan(doc.contents, MAX_NESTING);
   if (deepest) {
@@ -103,14 +101,13 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
     throw fileProblem("is empty, expected a mapping of config keys", 'run "llem init" for a starter config');
   }
   if (!isMap(doc.contents)) {
-    const found = isSeq(doc.contents) ? "a list" : `the value ${JSON.stringify(doc.toJS())}`;
     const at = positionOf({ path, doc, lineCounter, data: undefined }, doc.contents);
     throw new ConfigError([{
       file: path,
       ...at,
       path: "",
-      message: `expected a mapping of config keys at the top level, found ${found}`,
-      hint: 'run "llem init" for a starter config',
+      message: `expected a mapping of config keys at the top level, found ${kindOfNode(doc.contents)}`,
+      hint: 'a config maps keys to values, e.g. "model: gpt2"; run "llem init" for a starter config',
     }]);
   }
   let data: unknown;
@@ -120,6 +117,72 @@ export function parseSourceFile(path: string, contents: FileContents): SourceFil
     throw fileProblem(`cannot expand aliases: ${(error as Error).message}`);
   }
   return { path, doc, lineCounter, data };
+}
+
+/**
+ * Syntax errors, warnings (an unsupported `%YAML` version, an unknown tag: the file would not be read as its
+ * author meant) and repeated keys, located.
+ */
+function yamlProblems(
+  path: string,
+  parsed: { doc: Document.Parsed; lineCounter: LineCounter },
+): ConfigProblem[] {
+  const { doc, lineCounter } = parsed;
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file: path, line, column: col, path: "" };
+  };
+  const problems: ConfigProblem[] = doc.errors.map((error) => {
+    // The parser recurses per level: a deep enough file exhausts its stack, which it reports by this code.
+    if (error.code === "RESOURCE_EXHAUSTION") return tooDeep(at(error.pos[0]));
+    return { ...at(error.pos[0]), message: `YAML syntax: ${yamlMessage(error.message)}` };
+  });
+  for (const warning of doc.warnings) {
+    const hint = WARNING_HINTS[warning.code];
+    problems.push({
+      ...at(warning.pos[0]),
+      message: `YAML: ${yamlMessage(warning.message)}`,
+      ...(hint ? { hint } : {}),
+    });
+  }
+  for (const { key, first } of findDuplicateKeys(doc.contents)) {
+    problems.push({
+      ...at(key.range?.[0] ?? 0),
+      message: "duplicate key: each key may appear once in a mapping",
+      hint: `remove or merge the repeated key (first at line ${at(first.range?.[0] ?? 0).line})`,
+    });
+  }
+  return problems;
+}
+
+const WARNING_HINTS: Partial<Record<string, string>> = {
+  BAD_DIRECTIVE: 'llem reads YAML 1.2 (and 1.1): write "%YAML 1.2", or remove the directive',
+  TAG_RESOLVE_FAILED: "llem knows YAML's standard tags only: remove the tag",
+};
+
+/** A JSON syntax error at its line and column (1-based, as the YAML parser counts them). */
+function jsonProblem(path: string, error: { text: string; offset: number; message: string }): ConfigProblem {
+  const before = error.text.slice(0, error.offset);
+  const lineStart = before.lastIndexOf("\n") + 1;
+  return {
+    file: path,
+    line: before.split("\n").length,
+    column: error.offset - lineStart + 1,
+    path: "",
+    message: `JSON syntax: ${error.message}`,
+    hint:
+      "a .json file is strict JSON: no trailing commas, comments or single quotes (name it .yaml for YAML)",
+  };
+}
+
+/** What a top-level node is, in words, without its content. */
+function kindOfNode(node: unknown): string {
+  if (isSeq(node)) return "a list";
+  const value = isScalar(node) ? node.value : undefined;
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number" || typeof value === "bigint") return "a number";
+  if (typeof value === "boolean") return "a boolean";
+  return "a value that is not a mapping";
 }
 
 /** 1-based position of a node's start. */
@@ -138,7 +201,11 @@ function decodeText(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** Longest YAML parser message shown: some quote a fragment of the file, which may be anything. */
+const MAX_YAML_MESSAGE_CHARS = 100;
+
 // The yaml library appends its own " at line X, column Y" and a code frame; we print the position ourselves.
 function yamlMessage(message: string): string {
-  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").replace(/\.$/, "");
+  const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").replace(/\.$/, "");
+  return text.length > MAX_YAML_MESSAGE_CHARS ? `${text.slice(0, MAX_YAML_MESSAGE_CHARS - 3)}...` : text;
 }

@@ -25,7 +25,7 @@ export function zodProblems(
         problems.push({
           ...at([...fullPath, key], true),
           path: dotted([...fullPath, key]),
-          message: `unknown key "${key}"`,
+          message: `unknown key ${quoteKey(key)}`,
           hint: suggestion ? `did you mean "${suggestion}"?` : `known keys here: ${known.join(", ")}`,
         });
       }
@@ -65,13 +65,39 @@ export function dotted(path: Path): string {
   );
 }
 
-/** A short, quoted rendering of a user's value for messages. */
+/**
+ * A short, quoted rendering of a user's value for messages. Numbers that are not finite (`.nan`, `.inf`, or
+ * `1e400`, which overflows to infinity) are named as such: JSON would print them as null.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (Array.isArray(value)) return `a list ${clip(JSON.stringify(value))}`;
-  if (typeof value === "object") return `a mapping ${clip(JSON.stringify(value))}`;
-  return clip(JSON.stringify(value));
+  if (typeof value === "number" && !Number.isFinite(value)) return describeNonFinite(value);
+  if (Array.isArray(value)) return `a list ${clip(jsonOf(value))}`;
+  if (typeof value === "object") return `a mapping ${clip(jsonOf(value))}`;
+  return clip(jsonOf(value));
+}
+
+function describeNonFinite(value: number): string {
+  if (Number.isNaN(value)) return ".nan (not a number)";
+  return `${value > 0 ? "" : "-"}.inf (an infinite number, or one beyond ${value > 0 ? "" : "-"}1.8e308)`;
+}
+
+/** JSON, except that numbers that are not finite appear in YAML's spelling instead of as null. */
+function jsonOf(value: unknown): string {
+  const marked = JSON.stringify(
+    value,
+    (_key, item) =>
+      typeof item === "number" && !Number.isFinite(item)
+        ? `\u0000${Number.isNaN(item) ? ".nan" : item > 0 ? ".inf" : "-.inf"}\u0000`
+        : item,
+  );
+  return marked.replace(/"\\u0000(-?\.\w+)\\u0000"/g, "$1");
+}
+
+/** A key, quoted for a message and clipped: a key can be as long as the file. */
+export function quoteKey(key: string): string {
+  return clip(JSON.stringify(key));
 }
 
 function clip(text: string): string {
