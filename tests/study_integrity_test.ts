@@ -33,6 +33,14 @@ sweep:
   generation.max_new_tokens: [4, 8]
 `;
 
+/** Run the study once: some runs fail (exit 4); its output and directory. */
+async function runWithFailures(study: Study) {
+  const first = await run(["run", study.file, "-o", "results"], study);
+  assert.equal(first.code, 4, first.stderr + first.stdout);
+  const [dir] = studyDirs(study);
+  return { first, dir };
+}
+
 /** Every completed run's result is of that run: its folder, config hash and cycle; its tokens its config's. */
 function assertEveryResultInItsFolder(dir: string, manifest: Manifest): void {
   for (const entry of manifest.experiments.filter((r) => r.status === "completed")) {
@@ -47,9 +55,7 @@ Deno.test("a resume with another order or number of cycles is refused, and the s
   await withStudy(
     twoByTwo("{ttft_s: 0.005, token_s: 0.005, fail: raise, fail_on_window: 2, fail_unless: cured}"),
     async (study) => {
-      const first = await run(["run", study.file, "-o", "results"], study);
-      assert.equal(first.code, 4, first.stderr + first.stdout);
-      const [dir] = studyDirs(study);
+      const { dir } = await runWithFailures(study);
       const before = Deno.readTextFileSync(join(dir!, "manifest.json"));
       assert.ok(manifestOf(dir!).experiments.some((r) => r.status === "failed"));
 
@@ -85,9 +91,7 @@ Deno.test("a failed run is retried by --resume, its traceback kept in failed-run
   await withStudy(
     twoByTwo("{ttft_s: 0.005, token_s: 0.005, fail: raise, fail_on_window: 2, fail_unless: cured}"),
     async (study) => {
-      const first = await run(["run", study.file, "-o", "results"], study);
-      assert.equal(first.code, 4, first.stderr + first.stdout);
-      const [dir] = studyDirs(study);
+      const { first, dir } = await runWithFailures(study);
       const manifest = manifestOf(dir!);
       assert.equal(
         manifest.status,

@@ -1,4 +1,5 @@
 /** Preflight's check of the output folder: it probes, and leaves nothing behind. */
+import { inTempDir } from "../../tests/in_temp_dir.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fakeRequest, quickExperiment } from "../../tests/study_runner_fixture.ts";
@@ -16,20 +17,9 @@ async function preflightInto(dir: string, outputDir: string): Promise<PreflightR
   });
 }
 
-function inTemp(body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "llem-preflight-" });
-    try {
-      await body(dir);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
-
 Deno.test(
   "preflight() checks an output folder that does not exist yet without creating it or its parents",
-  inTemp(async (dir) => {
+  inTempDir(async (dir) => {
     const report = await preflightInto(dir, join(dir, "new", "results"));
     assert.ok(!report.problems.some((p) => p.check === "output" || p.check === "disk"));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [], "preflight left something behind");
@@ -42,7 +32,7 @@ Deno.test(
 
 Deno.test(
   "preflight() leaves an existing output folder as it found it",
-  inTemp(async (dir) => {
+  inTempDir(async (dir) => {
     Deno.mkdirSync(join(dir, "results"));
     const report = await preflightInto(dir, join(dir, "results"));
     assert.ok(!report.problems.some((p) => p.check === "output" || p.check === "disk"));
@@ -52,7 +42,7 @@ Deno.test(
 
 Deno.test(
   "preflight() reports an output path that is a file, or lies under one, as an output problem",
-  inTemp(async (dir) => {
+  inTempDir(async (dir) => {
     Deno.writeTextFileSync(join(dir, "results"), "");
     for (const outputDir of [join(dir, "results"), join(dir, "results", "sub")]) {
       const report = await preflightInto(dir, outputDir);

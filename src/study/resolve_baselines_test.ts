@@ -1,4 +1,5 @@
 /** Which measured baselines reach the per-GPU cache: only complete ones. */
+import { inTempDir } from "../../tests/in_temp_dir.ts";
 import assert from "node:assert/strict";
 import { readCachedBaseline } from "./baseline_cache.ts";
 import { Interrupted } from "./interrupted.ts";
@@ -22,17 +23,6 @@ function idleSamples(
   });
 }
 
-function withCache(body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "llem-baselines-" });
-    try {
-      await body(dir);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
-
 function policy(cacheDir: string, measure: BaselinePolicy["measure"]): BaselinePolicy {
   return {
     cacheDir,
@@ -51,7 +41,7 @@ const gpus = [{ uuid: "GPU-0", name: "NVIDIA H100" }, { uuid: "GPU-1", name: "NV
 
 Deno.test(
   "resolveBaselines() caches a measurement only when its samples cover the planned duration",
-  withCache(async (dir) => {
+  inTempDir(async (dir) => {
     // GPU-0 was sampled for the whole 5 s (at 100 ms, the first and last rounds just inside the edges);
     // GPU-1's samples stop 0.12 s in (8 samples), as a baseline cut short leaves them.
     const outcomes = await resolveBaselines(
@@ -77,7 +67,7 @@ Deno.test(
 
 Deno.test(
   "resolveBaselines() caches nothing and throws Interrupted when the signal aborted during the measurement",
-  withCache(async (dir) => {
+  inTempDir(async (dir) => {
     const controller = new AbortController();
     await assert.rejects(
       resolveBaselines(gpus.slice(0, 1), {
@@ -96,7 +86,7 @@ Deno.test(
 
 Deno.test(
   "resolveBaselines() does not cache a single sample, which shows no duration",
-  withCache(async (dir) => {
+  inTempDir(async (dir) => {
     const outcomes = await resolveBaselines(
       gpus.slice(0, 1),
       policy(dir, () => Promise.resolve(new Map([["GPU-0", idleSamples(1, { intervalSeconds: 0.1 })]]))),
