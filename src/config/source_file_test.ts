@@ -195,6 +195,9 @@ Deno.test("parseSourceFile() refuses a YAML version it does not read, and tags i
 
 Deno.test("parseSourceFile() clips the fragment of the file a YAML syntax error quotes", () => {
   const message = problemOf(() => parseSourceFile("s.yaml", bytes(`a: |${"x".repeat(500)}\n  text\n`)));
-  assert.match(message, /^s\.yaml:1:5: YAML syntax: Block scalar header includes extra characters: \|x+\.\.\.$/);
+  assert.match(
+    message,
+    /^s\.yaml:1:5: YAML syntax: Block scalar header includes extra characters: \|x+\.\.\.$/,
+  );
   assert.ok(message.length < 150, message);
 });
