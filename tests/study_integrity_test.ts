@@ -34,8 +34,8 @@ sweep:
 `;
 
 /** Run the study once: some runs fail (exit 4); its output and directory. */
-async function runWithFailures(study: Study) {
-  const first = await run(["run", study.file, "-o", "results"], study);
+async function runWithFailures(study: Study, flags: string[] = []) {
+  const first = await run(["run", study.file, "-o", "results", ...flags], study);
   assert.equal(first.code, 4, first.stderr + first.stdout);
   const [dir] = studyDirs(study);
   return { first, dir };
@@ -91,7 +91,7 @@ Deno.test("a failed run is retried by --resume, its traceback kept in failed-run
   await withStudy(
     twoByTwo("{ttft_s: 0.005, token_s: 0.005, fail: raise, fail_on_window: 2, fail_unless: cured}"),
     async (study) => {
-      const { first, dir } = await runWithFailures(study);
+      const { first, dir } = await runWithFailures(study, ["--cycles", "3"]);
       const manifest = manifestOf(dir!);
       assert.equal(
         manifest.status,
@@ -106,11 +106,16 @@ Deno.test("a failed run is retried by --resume, its traceback kept in failed-run
       assert.doesNotMatch(first.stdout, /RuntimeError: RuntimeError/);
 
       Deno.writeTextFileSync(join(study.dir, "cured"), "");
-      const retried = await run(["run", study.file, "-o", "results", "--resume"], study);
+      // Started with --cycles 3: a resume without it is refused, and the command llem printed has it.
+      const plain = await run(["run", study.file, "-o", "results", "--resume"], study);
+      assert.equal(plain.code, 2, plain.stderr + plain.stdout);
+      const printed = first.stdout.match(/^resume: llem (run .*)$/m)?.[1];
+      assert.ok(printed?.endsWith("--resume --cycles 3"), first.stdout);
+      const retried = await run(printed!.split(" "), study);
       assert.equal(retried.code, 0, retried.stderr + retried.stdout);
       assert.equal(studyDirs(study).length, 1);
       const after = manifestOf(dir!);
-      assert.equal(after.summary.completed, 4);
+      assert.equal(after.summary.completed, 6);
       assert.equal(after.experiments.find((r) => r.index === failed.index)!.attempts, 2);
     },
   );

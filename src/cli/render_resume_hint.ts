@@ -3,14 +3,16 @@ import { shellQuote } from "./shell_quote.ts";
 
 /**
  * The line that tells how to finish a study that ended with runs left (interrupted, failed or stopped
- * with runs pending, or runs failed): the exact `llem run CONFIG DIR --resume`, shell-quoted; null when
+ * with runs pending, or runs failed): the exact `llem run CONFIG DIR --resume`, with the flags that shaped
+ * the plan (a resume must give the same: --cycles, --order, --gpus, --runner), shell-quoted; null when
  * every run completed.
  */
 export function renderResumeHint(
   manifest: Manifest,
-  study: { configPath: string; studyDir: string },
+  study: { configPath: string; studyDir: string; planFlags?: readonly [string, string][] },
 ): string | null {
   const left = manifest.status !== "completed" || manifest.experiments.some((r) => r.status !== "completed");
   if (!left) return null;
-  return `resume: llem run ${shellQuote(study.configPath)} ${shellQuote(study.studyDir)} --resume`;
+  const flags = (study.planFlags ?? []).map(([flag, value]) => ` ${flag} ${shellQuote(value)}`).join("");
+  return `resume: llem run ${shellQuote(study.configPath)} ${shellQuote(study.studyDir)} --resume${flags}`;
 }

@@ -51,3 +51,16 @@ Deno.test(
     assert.equal(renderResumeHint(done.manifest, where), null);
   }),
 );
+
+Deno.test(
+  "renderResumeHint() repeats the flags that shaped the plan, since a resume must give the same",
+  inTempDir((dir) => {
+    const store = twoRuns(dir);
+    store.markStudy("interrupted");
+    const planFlags: [string, string][] = [["--cycles", "2"], ["--gpus", "0,1"], ["--runner", "process"]];
+    assert.equal(
+      renderResumeHint(store.manifest, { ...where, planFlags }),
+      `${expected} --cycles 2 --gpus 0,1 --runner process`,
+    );
+  }),
+);

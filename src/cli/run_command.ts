@@ -129,6 +129,11 @@ export const runCommand: Command = {
         const resume = renderResumeHint(outcome.manifest, {
           configPath: request.configPath,
           studyDir: outcome.studyDir,
+          planFlags: PLAN_FLAGS.flatMap((name) =>
+            args.values[name] === undefined
+              ? []
+              : [[`--${name}`, String(args.values[name])] as [string, string]]
+          ),
         });
         if (resume) say(`${resume}\n`);
         say(`results: ${outcome.studyDir}\n`);
@@ -142,6 +147,9 @@ export const runCommand: Command = {
 };
 
 /** The plan changes the command line asks for: GPUs, runner, cycles, order. */
+/** The flags that change the plan, which a resume must give again as they were. */
+const PLAN_FLAGS = ["cycles", "order", "gpus", "runner"] as const;
+
 function planOverrides(values: CommandArgs["values"]): PlanOverrides {
   const overrides: PlanOverrides = { experiment: {}, execution: {} };
   if (values.gpus !== undefined) overrides.experiment!.gpus = parseGpuList(values.gpus as string)!;

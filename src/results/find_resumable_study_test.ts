@@ -109,7 +109,7 @@ Deno.test(
 
 Deno.test(
   "findResumableStudy() asks the real lock: held is live, free is resumable even when the manifest's pid is alive",
-  inTempDir((dir) => {
+  inTempDir(async (dir) => {
     const hostname = Deno.hostname();
     // The manifest names a live process (this one, as an unrelated process reusing a dead llem's pid
     // would be), but nobody holds the lock: the study is resumable.
@@ -121,7 +121,7 @@ Deno.test(
       hostname,
     });
     assert.equal(findResumableStudy(dir, { studyName: "me" })?.kind, "resumable");
-    const lock = lockStudy(study);
+    const lock = await lockStudy(study);
     try {
       assert.equal(findResumableStudy(dir, { studyName: "me" })?.kind, "live");
     } finally {

@@ -21,27 +21,30 @@ export interface StudyLock {
   release(): void;
 }
 
+/** How often, and how far apart, lockStudy() tries: another llem's isStudyLocked() holds it for a moment. */
+const LOCK_TRIES = 5;
+const LOCK_RETRY_MS = 40;
+
 /**
- * Take the exclusive lock of a study directory (flock on `<dir>/.llem.lock`), without waiting: one writer
- * per study. The kernel drops it when llem dies, even under kill -9, so a lock that is held means a live
- * llem. Throws StudyBusy when another llem holds it, a write failure (DiskFull, NotWritable) when the
- * lock file cannot be made.
+ * Take the exclusive lock of a study directory (flock on `<dir>/.llem.lock`), without waiting for its
+ * holder: one writer per study. A few tries a few milliseconds apart ride out another llem asking whether
+ * the study is live (isStudyLocked() holds a shared lock for an instant). The kernel drops the lock when
+ * llem dies, even under kill -9, so a lock that is held means a live llem. Throws StudyBusy when another
+ * llem holds it, a write failure (DiskFull, NotWritable) when the lock file cannot be made.
  */
-export function lockStudy(
+export async function lockStudy(
   dir: string,
   holder: () => { pid: number | null; hostname: string | null } | null = () => null,
-): StudyLock {
+): Promise<StudyLock> {
   const file = openLockFile(dir);
-  let locked: boolean;
   try {
-    locked = file.tryLockSync(true);
+    for (let attempt = 1; !file.tryLockSync(true); attempt++) {
+      if (attempt >= LOCK_TRIES) throw new StudyBusy(dir, holder());
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
   } catch (error) {
     file.close();
     throw error;
-  }
-  if (!locked) {
-    file.close();
-    throw new StudyBusy(dir, holder());
   }
   return {
     release() {

@@ -1,4 +1,7 @@
 import type { PlannedRun, StudyPlan } from "../config/build_plan.ts";
+import { canonicalJson } from "../config/canonical_json.ts";
+import { flattenData } from "../config/flatten_data.ts";
+import { isPlainObject } from "../config/plain_object.ts";
 import type { ManifestRun } from "../results/manifest_schema.ts";
 import { runDirName } from "../results/study_layout.ts";
 
@@ -51,4 +54,48 @@ export function dirMatchesRun(run: ManifestRun): boolean {
 
 function describe(run: RunIdentity): string {
   return `experiment ${run.experiment} in cycle ${run.cycle} (config ${run.measurement_config_hash})`;
+}
+
+/** How many changed keys a refusal names. */
+const CHANGES_NAMED = 3;
+
+/**
+ * What changed in the experiments' resolved configs since the study was started (`stored`: its
+ * _study-artefacts/plan.json), or null when nothing did. The design hash leaves environment fields out
+ * (gpus, runner, image, python...), so without this a resume could finish an experiment on other GPUs or
+ * another image and pool both in its statistics.
+ */
+export function experimentChanges(stored: unknown, plan: StudyPlan): string | null {
+  const before = new Map<number, unknown>();
+  const experiments = isPlainObject(stored) && Array.isArray(stored.experiments) ? stored.experiments : null;
+  if (!experiments) return "its plan.json has no experiments";
+  for (const experiment of experiments) {
+    if (isPlainObject(experiment) && typeof experiment.id === "number") {
+      before.set(experiment.id, experiment.config);
+    }
+  }
+  const changes: string[] = [];
+  for (const experiment of plan.experiments) {
+    const config = before.get(experiment.id);
+    if (!isPlainObject(config)) return `experiment ${experiment.id} is not in its plan.json`;
+    changes.push(
+      ...changedKeys(config, JSON.parse(JSON.stringify(experiment.config))).map((change) =>
+        `experiment ${experiment.id}'s ${change}`
+      ),
+    );
+  }
+  if (changes.length === 0) return null;
+  const more = changes.length > CHANGES_NAMED ? ` (and ${changes.length - CHANGES_NAMED} more)` : "";
+  return `${changes.slice(0, CHANGES_NAMED).join("; ")}${more}`;
+}
+
+/** "key was X, is now Y" for every leaf that differs between two configs. */
+function changedKeys(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const then = flattenData(before);
+  const current = flattenData(now);
+  const keys = [...new Set([...then.keys(), ...current.keys()])].sort();
+  return keys.flatMap((key) => {
+    const [a, b] = [then.get(key), current.get(key)].map((value) => canonicalJson(value ?? null));
+    return a === b ? [] : [`${key} was ${a}, is now ${b}`];
+  });
 }

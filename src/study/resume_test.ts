@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { fakeRequest, fakeSetup, fakeWorld, quickExperiment } from "../../tests/study_runner_fixture.ts";
 import { claimStudyDir } from "../results/claim_study_dir.ts";
 import { readManifest } from "../results/manifest_store.ts";
-import { StudyBusy } from "../results/study_lock.ts";
+import { lockStudy, StudyBusy } from "../results/study_lock.ts";
 import { runStudy } from "./run_study.ts";
 import { resolveStudyRequest } from "./study_request.ts";
 import { UsageError } from "../errors/usage_error.ts";
+import type { PlanOverrides } from "../config/plan_study.ts";
 
 const twoByTwo = `
 name: resume
@@ -45,7 +46,7 @@ Deno.test("a resume with another order or number of cycles is refused, naming wh
       assert.ok(error instanceof UsageError);
       assert.match(error.message, /in another order: run 2 was experiment 2 in cycle 0/);
       assert.match(error.message, /execution\.order is now sequential/);
-      assert.match(error.hint ?? "", /drop --order and --cycles/);
+      assert.match(error.hint ?? "", /give the --order and --cycles it was started with/);
       return true;
     });
     assert.throws(
@@ -83,18 +84,22 @@ Deno.test("a manifest whose run directory is not the one its hash names is refus
   }
 });
 
-Deno.test("a second llem on a study that one is running is refused at once, and the first finishes it", async () => {
+Deno.test("a second llem on a study that one is running is refused at once; the study, once free, resumes", async () => {
   const { world, dir } = await studyWithFailedRun();
   try {
     const request = () =>
       resolveStudyRequest({ configPath: `${world.dir}/study.yaml`, cwd: world.dir, resume: { dir } }, {});
-    const first = runStudy(fakeSetup(request()), world.ports);
-    await assert.rejects(() => runStudy(fakeSetup(request()), world.ports), (error) => {
+    // Resolved before the other llem took the study (as two llem processes started together): the lock
+    // decides, and the manifest names who holds it.
+    const late = request();
+    const other = await lockStudy(dir);
+    await assert.rejects(() => runStudy(fakeSetup(late), world.ports), (error) => {
       assert.ok(error instanceof StudyBusy);
       assert.match(error.message, new RegExp(`being run by another llem \\(pid ${Deno.pid}`));
       return true;
     });
-    // --resume without a directory sees the lock too.
+    // Resolved while it runs: refused before preflight, naming the directory or not.
+    assert.throws(request, StudyBusy);
     assert.throws(
       () =>
         resolveStudyRequest(
@@ -103,6 +108,8 @@ Deno.test("a second llem on a study that one is running is refused at once, and 
         ),
       StudyBusy,
     );
+    other.release();
+    const first = runStudy(fakeSetup(late), world.ports);
     const outcome = await first;
     assert.equal(outcome.status, "completed");
     assert.deepEqual(
@@ -128,5 +135,48 @@ Deno.test("two new studies of one name started in the same second get directorie
     assert.equal(second, `${first}-2`);
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a resume on other GPUs or another runner is refused: environment fields are not in the hash", async () => {
+  const swept = `
+name: envs
+${quickExperiment("execution: {n_cycles: 2}")}
+sweep:
+  gpus: [[0], [1]]
+`;
+  const world = fakeWorld({ gpus: 2, scripts: [{ fault: { on: "go", window: 2, how: "exit" } }, {}] });
+  try {
+    const resume = (dir: string, change: { overrides?: PlanOverrides; file: string }) => {
+      Deno.writeTextFileSync(`${world.dir}/study.yaml`, change.file);
+      const configPath = `${world.dir}/study.yaml`;
+      return resolveStudyRequest(
+        { configPath, cwd: world.dir, overrides: change.overrides, resume: { dir } },
+        {},
+      );
+    };
+    const first = await runStudy(fakeSetup(fakeRequest(swept, world.dir)), world.ports);
+    // The sweep's values swapped: the same experiments by hash, each on the other GPU.
+    assert.throws(
+      () => resume(first.studyDir, { file: swept.replace("[[0], [1]]", "[[1], [0]]") }),
+      /experiment 1's gpus was \[0\], is now \[1\]; experiment 2's gpus was \[1\], is now \[0\]/,
+    );
+    assert.equal(
+      resume(first.studyDir, { file: swept }).resume?.dir,
+      first.studyDir,
+      "unchanged, it resumes",
+    );
+    const single = quickExperiment("gpus: [0]\nexecution: {n_cycles: 2}");
+    const second = await runStudy(fakeSetup(fakeRequest(single, world.dir)), world.ports);
+    assert.throws(
+      () => resume(second.studyDir, { file: single, overrides: { experiment: { gpus: [1] } } }),
+      /experiment 1's gpus was \[0\], is now \[1\]/,
+    );
+    assert.throws(
+      () => resume(second.studyDir, { file: single, overrides: { experiment: { runner: "docker" } } }),
+      /experiment 1's runner was "process", is now "docker"/,
+    );
+  } finally {
+    Deno.removeSync(world.dir, { recursive: true });
   }
 });

@@ -69,16 +69,19 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
   });
   const results: Pick<StudyOutcome, "experiments" | "resultFiles"> = { experiments: [], resultFiles: [] };
   let status: StudyStatus;
+  let bug: { error: unknown } | null = null;
   try {
     status = pending.length === 0
       ? "completed"
       : await measurePending(setup, { ports, record, pending, gpusOf, used, held, results, startedSeconds });
   } catch (error) {
-    status = statusAfter(error, { record, signal: ports.signal, studyLock });
+    ({ status, bug } = statusAfter(error, { record, signal: ports.signal }));
   } finally {
     await release(held);
   }
+  // The session, the sampler and the GPU locks are released; the last manifest write, then the study lock.
   const manifest = finishStudy(record, { status, studyLock });
+  if (bug) throw bug.error;
   const { summary } = manifest;
   ports.onEvent({
     type: "study_finished",
@@ -106,7 +109,7 @@ async function openStudy(
   const { request } = setup;
   const { ports, held } = parts;
   const resumeDir = request.resume?.dir ?? null;
-  let studyLock = resumeDir === null ? null : lockStudy(resumeDir, () => manifestHolder(resumeDir));
+  let studyLock = resumeDir === null ? null : await lockStudy(resumeDir, () => manifestHolder(resumeDir));
   try {
     const planned = resumeDir ??
       join(request.outputDir, studyDirName(request.plan.study_name, ports.clock.now()));
@@ -115,7 +118,7 @@ async function openStudy(
       name: request.plan.study_name,
       now: ports.clock.now(),
     });
-    studyLock ??= lockStudy(dir);
+    studyLock ??= await lockStudy(dir);
     return { record: StudyRecord.open(request, { dir, onEvent: ports.onEvent }), studyLock };
   } catch (error) {
     held.locks?.release();
@@ -199,20 +202,22 @@ function experimentGpus(setup: StudySetup, ports: StudyPorts): Map<number, Gpu[]
   ]));
 }
 
-/** The study's state once it stopped on an error outside a run: interrupted, failed, or a bug (rethrown). */
+/**
+ * The study's state once it stopped on an error outside a run: interrupted, or failed; an error that is no
+ * ordinary condition is a bug, rethrown once the study is finished as failed.
+ */
 function statusAfter(
   error: unknown,
-  study: { record: StudyRecord; signal: AbortSignal; studyLock: StudyLock },
-): StudyStatus {
-  if (error instanceof Interrupted || study.signal.aborted) return "interrupted";
+  study: { record: StudyRecord; signal: AbortSignal },
+): { status: StudyStatus; bug: { error: unknown } | null } {
+  if (error instanceof Interrupted || study.signal.aborted) return { status: "interrupted", bug: null };
   if (error instanceof LlemError) {
     // A lost GPU at the sampler's start or in the baseline, a full disk, a busy GPU: the manifest says why.
     study.record.warn(null, `the study stopped: ${error.message}`);
-    return "failed";
+    return { status: "failed", bug: null };
   }
   study.record.warn(null, `the study failed: ${error instanceof Error ? error.message : String(error)}`);
-  finishStudy(study.record, { status: "failed", studyLock: study.studyLock });
-  throw error;
+  return { status: "failed", bug: { error } };
 }
 
 /** Locks, the sampler and the baselines, then the pending runs. */

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { StudyPlan } from "../config/build_plan.ts";
 import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
 import { NotReadyError } from "../errors/not_ready_error.ts";
@@ -8,14 +8,15 @@ import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import type { Manifest } from "../results/manifest_schema.ts";
 import { ManifestUnreadable, readManifest } from "../results/manifest_store.ts";
-import { StudyBusy } from "../results/study_lock.ts";
+import { STUDY_ARTEFACTS_DIR } from "../results/study_layout.ts";
+import { isStudyLocked, StudyBusy } from "../results/study_lock.ts";
 import { huggingFaceCacheDir } from "../runners/hugging_face_cache_dir.ts";
 import { collectSecrets } from "../runners/secrets_file.ts";
 import { baselineCacheDir, llemCacheDir } from "./baseline_cache.ts";
 import { gpuLockDir } from "./gpu_lock.ts";
 import { gitCommit, LLEM_VERSION } from "./llem_version.ts";
 import { readConfigFile } from "./read_config_file.ts";
-import { dirMatchesRun, resumeMismatch } from "./resume_mismatch.ts";
+import { dirMatchesRun, experimentChanges, resumeMismatch } from "./resume_mismatch.ts";
 
 /** A study directory to resume, with its manifest as read (once) and checked against the plan. */
 export interface ResumeTarget {
@@ -137,6 +138,8 @@ function resumeTarget(
   const picked = where.dir === undefined ? pickStudy(plan, where.outputDir) : null;
   const dir = picked?.dir ?? resolve(where.cwd, where.dir!);
   const manifest = readManifest(dir);
+  // Refused before preflight and the rest: another llem runs it now (checked again under the lock).
+  if (picked === null && isStudyLocked(dir)) throw new StudyBusy(dir, manifest);
   if (manifest.study_design_hash !== plan.study_design_hash) {
     throw new UsageError(
       `the study changed since ${dir} was started: design hash ${manifest.study_design_hash} then, ` +
@@ -148,9 +151,17 @@ function resumeTarget(
   if (mismatch) {
     throw new UsageError(
       `${dir} cannot be resumed with this plan: ${mismatch}`,
-      "--resume finishes a study as it was started: drop --order and --cycles, or restore " +
-        "execution.order and n_cycles in the config; to measure more cycles, run the study afresh " +
-        "without --resume",
+      "--resume finishes a study as it was started: give the --order and --cycles it was started with " +
+        "(the resume command it printed has them), or none if it had none; to measure more cycles, run the " +
+        "study afresh without --resume",
+    );
+  }
+  const changed = experimentChanges(readStoredPlan(dir), plan);
+  if (changed) {
+    throw new UsageError(
+      `${dir} cannot be resumed with this plan: ${changed}`,
+      "--resume finishes a study on what it was started with: give the same --gpus and --runner (or the " +
+        "config's values) as when it was started, or run the changed study afresh without --resume",
     );
   }
   const misplaced = manifest.experiments.find((run) => !dirMatchesRun(run));
@@ -162,6 +173,20 @@ function resumeTarget(
     );
   }
   return { dir, manifest, picked: picked?.why ?? null };
+}
+
+/** The plan a study was started with, as _study-artefacts/plan.json keeps it. */
+function readStoredPlan(dir: string): unknown {
+  const path = join(dir, STUDY_ARTEFACTS_DIR, "plan.json");
+  try {
+    return JSON.parse(Deno.readTextFileSync(path));
+  } catch (error) {
+    throw new ManifestUnreadable(
+      `cannot read "${path}", the plan the study was started with: ${(error as Error).message}`,
+      "restore it from a copy, or start the study afresh without --resume",
+      { cause: error },
+    );
+  }
 }
 
 /** The study --resume without a directory finishes, and why that one; refuses one another llem runs. */
