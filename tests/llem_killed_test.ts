@@ -153,7 +153,7 @@ dockerTest(
 /** Start a stand-in llem with a container (tests/stand_in_llem.ts): it, its container's id, its output. */
 async function standIn(
   study: Study,
-  options: { image: string; session: string; hostname?: string },
+  options: { image: string; session: string; hostname?: string; tmpDir?: string },
 ): Promise<{ child: Deno.ChildProcess; container: string; output: ReadableStreamDefaultReader<string> }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -164,7 +164,7 @@ async function standIn(
       options.session,
       ...(options.hostname ? [options.hostname] : []),
     ],
-    env: study.env,
+    env: { ...study.env, ...(options.tmpDir ? { TMPDIR: options.tmpDir } : {}) },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -183,12 +183,18 @@ dockerTest(
   async (image) => {
     await withStudy((model) => experimentYaml(model), async (study) => {
       const tmp = join(study.dir, "tmp");
+      const privateTmp = join(study.dir, "private-tmp");
       Deno.mkdirSync(tmp);
+      Deno.mkdirSync(privateTmp);
       study.env.TMPDIR = tmp;
       const killed = await standIn(study, { image, session: "reap-killed" });
       const running = await standIn(study, { image, session: "reap-running" });
       const elsewhere = await standIn(study, { image, session: "reap-elsewhere", hostname: "another-host" });
-      const all = [killed, running, elsewhere];
+      // A running llem whose /tmp this one cannot see (a Slurm job's private /tmp, same daemon and host).
+      const hidden = await standIn(study, { image, session: "reap-hidden", tmpDir: privateTmp });
+      // Invisible to the llem below, as it would be behind a private mount: its record is gone from here.
+      Deno.removeSync(privateTmp, { recursive: true });
+      const all = [killed, running, elsewhere, hidden];
       try {
         killed.child.kill("SIGKILL");
         await killed.child.status;
@@ -200,6 +206,7 @@ dockerTest(
         assert.ok(!left.includes(killed.container), "the killed llem's container was not removed");
         assert.ok(left.includes(running.container), "a running llem's container was removed");
         assert.ok(left.includes(elsewhere.container), "another machine's container was removed");
+        assert.ok(left.includes(hidden.container), "a running llem with a private /tmp lost its container");
       } finally {
         for (const { child, output } of all) {
           try {

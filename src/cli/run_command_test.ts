@@ -11,16 +11,38 @@ const noBaseline = (model: string, extra = "", engine?: string) =>
 
 Deno.test("llem run --dry-run, or a failed preflight, creates no results folder", async () => {
   await withStudy((model) => noBaseline(model), async (study) => {
+    study.env.TMPDIR = Deno.makeTempDirSync({ dir: study.dir });
     const dryRun = await run(["run", study.file, "-o", "out/results", "--dry-run"], study);
     assert.equal(dryRun.code, 0, dryRun.stderr + dryRun.stdout);
     assert.match(dryRun.stdout, /preflight: ready/);
     assert.throws(() => Deno.statSync(join(study.dir, "out")), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(study.env.TMPDIR)], [], "nothing in $TMPDIR either");
   });
   await withStudy(() => noBaseline("./no-such-model"), async (study) => {
     const refused = await run(["run", study.file, "-o", "out/results"], study);
     assert.equal(refused.code, 3, refused.stderr + refused.stdout);
     assert.match(refused.stderr, /nothing was run/);
     assert.throws(() => Deno.statSync(join(study.dir, "out")), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("leftovers llem may not judge are a warning, not the end of llem run", async (t) => {
+  if (Deno.uid() !== 0) {
+    await t.step({ name: "SKIPPED: making another user's folder needs root", ignore: true, fn: () => {} });
+    return;
+  }
+  await withStudy((model) => noBaseline(model), async (study) => {
+    study.env.TMPDIR = Deno.makeTempDirSync({ dir: study.dir });
+    // llem's private folder made by another user (or a program squatting on its name).
+    const squatted = join(study.env.TMPDIR, `llem-${Deno.uid()}`);
+    Deno.mkdirSync(squatted);
+    Deno.chownSync(squatted, 65534, 65534);
+    const dryRun = await run(["run", study.file, "-o", "results", "--dry-run"], study);
+    assert.equal(dryRun.code, 0, dryRun.stderr + dryRun.stdout);
+    assert.match(
+      dryRun.stderr + dryRun.stdout,
+      /could not look for what a killed llem left: .*belongs to uid 65534/,
+    );
   });
 });
 

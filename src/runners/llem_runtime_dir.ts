@@ -27,6 +27,17 @@ export function llemRuntimeDir(where: { tmpDir: string; uid: number }): string {
   return path;
 }
 
+/** llemRuntimeDir() when it exists (checked as it checks it), else null: a reaper makes nothing. */
+export function existingRuntimeDir(where: { tmpDir: string; uid: number }): string | null {
+  try {
+    Deno.lstatSync(join(where.tmpDir, `llem-${where.uid}`));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  return llemRuntimeDir(where);
+}
+
 /** The folder temporary files go to: $TMPDIR, else /tmp (what Deno.makeTempDir uses too). */
 export function tmpDir(env: { get(name: string): string | undefined } = Deno.env): string {
   return env.get("TMPDIR") || "/tmp";

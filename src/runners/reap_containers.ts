@@ -1,6 +1,7 @@
 import { LLEM_HOST_LABEL, LLEM_OWNER_LABEL } from "./container_labels.ts";
 import { ownerLiveness } from "./owner_liveness.ts";
 import { runProgram } from "./run_program.ts";
+import process from "node:process";
 
 /**
  * Remove the containers of llems that are gone: those labelled with an owner (LLEM_OWNER_LABEL) on this
@@ -30,7 +31,7 @@ export async function reapContainers(
     const labels = JSON.parse(line.slice(space + 1)) as Record<string, string> | null;
     const owner = labels?.[LLEM_OWNER_LABEL];
     if (!owner || labels?.[LLEM_HOST_LABEL] !== here.hostname) return [];
-    return ownerLiveness(owner) === "dead" ? [line.slice(0, space)] : [];
+    return ownerGone(owner) ? [line.slice(0, space)] : [];
   });
   if (stale.length === 0) return [];
   // `--rm` containers that were just killed may answer "removal already in progress": try again a
@@ -41,4 +42,23 @@ export async function reapContainers(
     await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
   }
   return stale;
+}
+
+/**
+ * Whether a container's owner is gone: its record's lock is free; or, with no record visible here (a /tmp
+ * private to another Slurm job or service shares this daemon and host name), no process has the pid its
+ * record's name holds (`<host>-<pid>-<id>`). A pid that exists, perhaps reused, keeps the container: a
+ * leftover kept is better than a live measurement's engine removed.
+ */
+function ownerGone(owner: string): boolean {
+  const liveness = ownerLiveness(owner);
+  if (liveness !== "absent") return liveness === "dead";
+  const pid = Number(owner.match(/-(\d+)-[^-/]+$/)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid < 1) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CLAIM_PREFIX, removeQuietly } from "./llem_owner.ts";
-import { llemRuntimeDir, tmpDir } from "./llem_runtime_dir.ts";
-import { ownerLiveness } from "./owner_liveness.ts";
+import { existingRuntimeDir, tmpDir } from "./llem_runtime_dir.ts";
+import { type OwnerLiveness, ownerLiveness } from "./owner_liveness.ts";
 import { reapContainers } from "./reap_containers.ts";
 
 /** What reapLeftovers() removed. */
@@ -24,8 +24,8 @@ const CLAIM_GRACE_MS = 60_000;
 export async function reapLeftovers(
   where: { root?: string; hostname?: string; runtimes?: ("docker" | "podman")[] } = {},
 ): Promise<ReapedLeftovers> {
-  const root = where.root ?? llemRuntimeDir({ tmpDir: tmpDir(), uid: Deno.uid() ?? 0 });
-  const folders = reapOwnerFolders(root);
+  const root = where.root ?? existingRuntimeDir({ tmpDir: tmpDir(), uid: Deno.uid() ?? 0 });
+  const folders = root === null ? [] : reapOwnerFolders(root);
   const hostname = where.hostname ?? Deno.hostname();
   const containers = [];
   for (const runtime of where.runtimes ?? ["docker", "podman"] as const) {
@@ -44,7 +44,7 @@ function reapOwnerFolders(root: string): string[] {
       if (entry.name.startsWith(CLAIM_PREFIX)) {
         // A maker that died mid-claim: its half-made record, once old enough to be sure.
         const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
-        if (age > CLAIM_GRACE_MS && ownerLiveness(path.slice(0, -".lock".length)) === "dead") {
+        if (age > CLAIM_GRACE_MS && isGone(ownerLiveness(path.slice(0, -".lock".length)))) {
           removeQuietly(path);
         }
         continue;
@@ -52,7 +52,7 @@ function reapOwnerFolders(root: string): string[] {
       const dir = entry.name.endsWith(".lock") ? path.slice(0, -".lock".length) : path;
       // Judged by its record even for a folder listed without one: a listing made while others add
       // entries may hold a new owner's folder but not the record made just before it.
-      if (ownerLiveness(dir) !== "dead") continue;
+      if (!isGone(ownerLiveness(dir))) continue;
       // The folder first, as its owner does: a folder without a record is an orphan.
       removeQuietly(dir);
       removeQuietly(`${dir}.lock`);
@@ -63,4 +63,12 @@ function reapOwnerFolders(root: string): string[] {
     }
   }
   return removed;
+}
+
+/**
+ * An owner whose entry in this folder is free or has no record: the owner makes its record before its
+ * folder and removes it after, so a folder listed here without one is an orphan.
+ */
+function isGone(liveness: OwnerLiveness): boolean {
+  return liveness === "dead" || liveness === "absent";
 }

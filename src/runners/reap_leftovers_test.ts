@@ -66,7 +66,7 @@ Deno.test("an owner's release() removes its folder and record; another llem then
     assert.match(Deno.readTextFileSync(ownerLockPath(owner.dir)), /"pid":7/);
     owner.release();
     assert.deepEqual([...Deno.readDirSync(root)], []);
-    assert.equal(ownerLiveness(owner.dir), "dead");
+    assert.equal(ownerLiveness(owner.dir), "absent");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }

@@ -75,10 +75,22 @@ export async function measureStudy(
 
 /**
  * Remove what a killed llem left (reapLeftovers(): its engines' containers hold GPUs, its folders hold
- * secrets) before anything else, and say what was removed.
+ * secrets) before anything else, and say what was removed; what cannot be looked at is a warning.
  */
 async function reapBeforeStudy(onEvent: (event: StudyEvent) => void): Promise<void> {
-  const reaped = await reapLeftovers();
+  let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
+  try {
+    reaped = await reapLeftovers();
+  } catch (error) {
+    // Leftovers llem cannot judge or remove (another user's folder, a file it may not delete) are theirs
+    // to clean; the study does not depend on them.
+    onEvent({
+      type: "warning",
+      run: null,
+      message: `could not look for what a killed llem left: ${(error as Error).message}`,
+    });
+    return;
+  }
   const containers = reaped.containers.flatMap((c) => c.ids).length;
   if (reaped.folders.length === 0 && containers === 0) return;
   onEvent({
