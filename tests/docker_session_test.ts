@@ -12,6 +12,7 @@ import { containerUser } from "../src/runners/container_user.ts";
 import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
 import { runProgram } from "../src/runners/run_program.ts";
+import { tmpDirOf } from "../src/runners/llem_runtime_dir.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
 import { dockerTest } from "./docker_test_image.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
@@ -65,7 +66,9 @@ async function withSession(
   const exchangeDir = Deno.makeTempDirSync({ prefix: "llem-docker-test-" });
   const owner = hostUid === engineUid ? null : { uid: engineUid, gid: engineGid };
   if (owner) Deno.chownSync(exchangeDir, owner.uid, owner.gid);
-  const secrets = settings.secret ? writeSecretsFile({ HF_TOKEN: SECRET }, owner) : null;
+  const secrets = settings.secret
+    ? writeSecretsFile({ HF_TOKEN: SECRET }, { tmpDir: tmpDirOf(Deno.env.toObject()), owner })
+    : null;
   const argv = sessionArgv(
     {
       engine: "test",

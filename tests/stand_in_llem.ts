@@ -9,10 +9,11 @@
  */
 import { containerLabels } from "../src/runners/container_labels.ts";
 import { leaseLlemOwner } from "../src/runners/lease_llem_owner.ts";
+import { tmpDirOf } from "../src/runners/llem_runtime_dir.ts";
 import { runProgram } from "../src/runners/run_program.ts";
 
 const [image, sessionId, hostname] = Deno.args;
-const owner = leaseLlemOwner();
+const owner = leaseLlemOwner(tmpDirOf(Deno.env.toObject()));
 const started = await runProgram([
   "docker",
   "run",

@@ -159,6 +159,7 @@ export function fakeRequest(yaml: string, dir: string, overrides: Partial<StudyR
       baselineCacheDir: `${dir}/cache/baselines`,
       lockDir: `${dir}/locks`,
       huggingFaceCache: null,
+      tmpDir: dir,
     },
     secrets: {},
     llem: { version: "0.0.0-test", commit: "test" },

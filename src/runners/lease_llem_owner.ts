@@ -1,5 +1,5 @@
 import { claimLlemOwner, type LlemOwner } from "./llem_owner.ts";
-import { llemRuntimeDir, tmpDir } from "./llem_runtime_dir.ts";
+import { llemRuntimeDir } from "./llem_runtime_dir.ts";
 
 /** A share of this process's owner record (see LlemOwner): give it back with release(). */
 export interface OwnerLease {
@@ -15,11 +15,12 @@ let current: { owner: LlemOwner; leases: number; onUnload: () => void } | null =
  * This process's owner record, claimed by the first lease and released with the last: it exists exactly
  * while the process has sessions (or preflight containers) that another llem must not reap, and its
  * folder holds their files. Still there when llem exits, it is removed then; left by a killed llem, the
- * next llem reaps it (reapLeftovers()).
+ * next llem reaps it (reapLeftovers()). `tmpDir` ($TMPDIR, else /tmp, as StudyLocations resolves it) holds
+ * llem's private folder; the first lease's is the process's.
  */
-export function leaseLlemOwner(): OwnerLease {
+export function leaseLlemOwner(tmpDir: string): OwnerLease {
   if (!current) {
-    const owner = claimLlemOwner(llemRuntimeDir({ tmpDir: tmpDir(), uid: Deno.uid() ?? 0 }), {
+    const owner = claimLlemOwner(llemRuntimeDir({ tmpDir, uid: Deno.uid() ?? 0 }), {
       pid: Deno.pid,
       hostname: Deno.hostname(),
     });

@@ -39,6 +39,6 @@ export function existingRuntimeDir(where: { tmpDir: string; uid: number }): stri
 }
 
 /** The folder temporary files go to: $TMPDIR, else /tmp (what Deno.makeTempDir uses too). */
-export function tmpDir(env: { get(name: string): string | undefined } = Deno.env): string {
-  return env.get("TMPDIR") || "/tmp";
+export function tmpDirOf(env: Readonly<Record<string, string | undefined>>): string {
+  return env.TMPDIR || "/tmp";
 }

@@ -42,11 +42,9 @@ Deno.test({
 
 Deno.test("leaseLlemOwner() shares one owner record until the last lease is given back", () => {
   const tmp = Deno.makeTempDirSync({ prefix: "llem-runtime-test-" });
-  const before = Deno.env.get("TMPDIR");
-  Deno.env.set("TMPDIR", tmp);
   try {
-    const first = leaseLlemOwner();
-    const second = leaseLlemOwner();
+    const first = leaseLlemOwner(tmp);
+    const second = leaseLlemOwner(tmp);
     assert.equal(second.dir, first.dir);
     assert.ok(first.dir.startsWith(join(tmp, `llem-${uid}`)));
     first.release();
@@ -55,8 +53,6 @@ Deno.test("leaseLlemOwner() shares one owner record until the last lease is give
     second.release();
     assert.deepEqual([...Deno.readDirSync(join(tmp, `llem-${uid}`))], []);
   } finally {
-    if (before === undefined) Deno.env.delete("TMPDIR");
-    else Deno.env.set("TMPDIR", before);
     Deno.removeSync(tmp, { recursive: true });
   }
 });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { CLAIM_PREFIX, removeQuietly } from "./llem_owner.ts";
-import { existingRuntimeDir, tmpDir } from "./llem_runtime_dir.ts";
+import { existingRuntimeDir } from "./llem_runtime_dir.ts";
 import { type OwnerLiveness, ownerLiveness } from "./owner_liveness.ts";
 import { reapContainers } from "./reap_containers.ts";
 
@@ -22,9 +22,11 @@ const CLAIM_GRACE_MS = 60_000;
  * lock is free: a running llem's, this one's included, is never touched. Run before a study starts.
  */
 export async function reapLeftovers(
-  where: { root?: string; hostname?: string; runtimes?: ("docker" | "podman")[] } = {},
+  where: ({ tmpDir: string } | { root: string }) & { hostname?: string; runtimes?: ("docker" | "podman")[] },
 ): Promise<ReapedLeftovers> {
-  const root = where.root ?? existingRuntimeDir({ tmpDir: tmpDir(), uid: Deno.uid() ?? 0 });
+  const root = "root" in where
+    ? where.root
+    : existingRuntimeDir({ tmpDir: where.tmpDir, uid: Deno.uid() ?? 0 });
   const folders = root === null ? [] : reapOwnerFolders(root);
   const hostname = where.hostname ?? Deno.hostname();
   const containers = [];

@@ -27,14 +27,15 @@ export interface SecretsFile {
  */
 export function writeSecretsFile(
   secrets: Readonly<Record<string, string>>,
-  owner: { uid: number; gid: number } | null = null,
+  where: { tmpDir: string; owner?: { uid: number; gid: number } | null },
 ): SecretsFile {
+  const owner = where.owner ?? null;
   for (const [name, value] of Object.entries(secrets)) {
     if (/[\r\n]/.test(value) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new Error(`the secret ${name} cannot be passed by file: its name or value holds a line break`);
     }
   }
-  const lease = leaseLlemOwner();
+  const lease = leaseLlemOwner(where.tmpDir);
   let folder = "";
   try {
     folder = Deno.makeTempDirSync({ dir: lease.dir, prefix: "secrets-" });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tmpDirOf } from "./llem_runtime_dir.ts";
 import { collectSecrets, writeSecretsFile } from "./secrets_file.ts";
 
 Deno.test("collectSecrets() takes only the known secret names that are set", () => {
@@ -7,8 +8,11 @@ Deno.test("collectSecrets() takes only the known secret names that are set", () 
   });
 });
 
+/** Where the tests' llem keeps its private folder, as llem resolves it. */
+const TMP = tmpDirOf(Deno.env.toObject());
+
 Deno.test("writeSecretsFile() writes a 0600 file in a 0700 folder and removes both", () => {
-  const file = writeSecretsFile({ HF_TOKEN: "hf_abc" });
+  const file = writeSecretsFile({ HF_TOKEN: "hf_abc" }, { tmpDir: TMP });
   try {
     assert.equal(Deno.readTextFileSync(file.path), "HF_TOKEN=hf_abc\n");
     assert.equal(Deno.statSync(file.path).mode! & 0o777, 0o600);
@@ -20,7 +24,7 @@ Deno.test("writeSecretsFile() writes a 0600 file in a 0700 folder and removes bo
 });
 
 Deno.test("writeSecretsFile() refuses a value that would break the line format", () => {
-  assert.throws(() => writeSecretsFile({ HF_TOKEN: "a\nEVIL=1" }), /line break/);
+  assert.throws(() => writeSecretsFile({ HF_TOKEN: "a\nEVIL=1" }, { tmpDir: TMP }), /line break/);
 });
 
 const asRoot = Deno.uid() === 0;
@@ -31,7 +35,10 @@ Deno.test({
   fn: async () => {
     // llem as root runs container engines as nobody (65534), so the file is nobody's to read through its
     // mount; a host process of uid 65534 must still not reach it.
-    const file = writeSecretsFile({ HF_TOKEN: "hf_notForNobodyOnTheHost" }, { uid: 65534, gid: 65534 });
+    const file = writeSecretsFile({ HF_TOKEN: "hf_notForNobodyOnTheHost" }, {
+      tmpDir: TMP,
+      owner: { uid: 65534, gid: 65534 },
+    });
     try {
       assert.equal(
         Deno.statSync(file.path).uid,

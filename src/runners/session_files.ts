@@ -31,6 +31,8 @@ export function openSessionFiles(
     runner: ConcreteRunner;
     host: { uid: number; gid: number; cwd: string };
     secrets: Readonly<Record<string, string>>;
+    /** $TMPDIR, else /tmp: where llem's private folder is (StudyLocations.tmpDir). */
+    tmpDir: string;
   },
 ): SessionFiles {
   const { host, runner } = given;
@@ -41,13 +43,15 @@ export function openSessionFiles(
     secrets: given.secrets,
     localModel: localModelPath(config.model, host.cwd, pathExists) !== null,
   });
-  const lease = leaseLlemOwner();
+  const lease = leaseLlemOwner(given.tmpDir);
   let exchangeDir = "";
   let file: { path: string; remove(): void } | null = null;
   try {
     exchangeDir = Deno.makeTempDirSync({ dir: lease.dir, prefix: "exchange-" });
     if (engineOwner) Deno.chownSync(exchangeDir, engineOwner.uid, engineOwner.gid);
-    file = Object.keys(secrets).length ? writeSecretsFile(secrets, engineOwner) : null;
+    file = Object.keys(secrets).length
+      ? writeSecretsFile(secrets, { tmpDir: given.tmpDir, owner: engineOwner })
+      : null;
   } catch (error) {
     if (exchangeDir) removeQuietly(exchangeDir);
     lease.release();

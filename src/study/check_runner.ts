@@ -85,11 +85,11 @@ async function checkPython(
  */
 export async function checkContainerGpus(
   runtime: "docker" | "podman",
-  container: { image: string; uuids: string[]; user: string },
+  container: { image: string; uuids: string[]; user: string; tmpDir: string },
 ): Promise<PreflightProblem | null> {
   const { image, uuids, user } = container;
   // Labelled like a session's container, so a check container an llem killed meanwhile left is reaped.
-  const owner = leaseLlemOwner();
+  const owner = leaseLlemOwner(container.tmpDir);
   const name = `llem-check-${crypto.randomUUID().slice(0, 12)}`;
   let result;
   try {

@@ -47,7 +47,12 @@ export interface SessionTarget {
  */
 export async function openEngineSession(context: StudyContext, target: SessionTarget): Promise<OpenSession> {
   const { host, secrets } = context.request;
-  const given = openSessionFiles(target.config, { runner: target.runner.runner, host, secrets });
+  const given = openSessionFiles(target.config, {
+    runner: target.runner.runner,
+    host,
+    secrets,
+    tmpDir: context.request.locations.tmpDir,
+  });
   const launch = sessionLaunch(target.config, target.runner.runner, {
     sessionId: target.sessionId,
     gpuUuids: target.gpus.map((gpu) => gpu.info.uuid),

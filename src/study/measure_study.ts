@@ -32,7 +32,7 @@ export async function measureStudy(
   options: MeasureStudyOptions = {},
 ): Promise<MeasureStudyOutcome> {
   const onEvent = options.onEvent ?? (() => {});
-  await reapBeforeStudy(onEvent);
+  await reapBeforeStudy(request.locations.tmpDir, onEvent);
   let gpuSystem: GpuSystem | null = null;
   let nvmlFailure: PreflightProblem | null = null;
   try {
@@ -77,10 +77,10 @@ export async function measureStudy(
  * Remove what a killed llem left (reapLeftovers(): its engines' containers hold GPUs, its folders hold
  * secrets) before anything else, and say what was removed; what cannot be looked at is a warning.
  */
-async function reapBeforeStudy(onEvent: (event: StudyEvent) => void): Promise<void> {
+async function reapBeforeStudy(tmpDir: string, onEvent: (event: StudyEvent) => void): Promise<void> {
   let reaped: Awaited<ReturnType<typeof reapLeftovers>>;
   try {
-    reaped = await reapLeftovers();
+    reaped = await reapLeftovers({ tmpDir });
   } catch (error) {
     // Leftovers llem cannot judge or remove (another user's folder, a file it may not delete) are theirs
     // to clean; the study does not depend on them.

@@ -155,7 +155,12 @@ async function checkExperiments(
       gpusChecked.add(gpuKey);
       const user = containerUser(request.host.uid, request.host.gid);
       found.problems.add(
-        await checkContainerGpus(choice.runner as "docker" | "podman", { image, uuids, user }),
+        await checkContainerGpus(choice.runner as "docker" | "podman", {
+          image,
+          uuids,
+          user,
+          tmpDir: request.locations.tmpDir,
+        }),
       );
     }
     for (const problem of checkModel(config, request)) found.problems.add(problem);

@@ -11,6 +11,7 @@ import { ManifestUnreadable, readManifest } from "../results/manifest_store.ts";
 import { STUDY_ARTEFACTS_DIR } from "../results/study_layout.ts";
 import { isStudyLocked, StudyBusy } from "../results/study_lock.ts";
 import { huggingFaceCacheDir } from "../runners/hugging_face_cache_dir.ts";
+import { tmpDirOf } from "../runners/llem_runtime_dir.ts";
 import { collectSecrets } from "../runners/secrets_file.ts";
 import { baselineCacheDir, llemCacheDir } from "./baseline_cache.ts";
 import { gpuLockDir } from "./gpu_lock.ts";
@@ -46,6 +47,8 @@ export interface StudyLocations {
   lockDir: string;
   /** The Hugging Face cache, mounted for models that are not local folders. */
   huggingFaceCache: string | null;
+  /** $TMPDIR, else /tmp: llem's private folder (engines' exchange folders, secrets files) is made in it. */
+  tmpDir: string;
 }
 
 /**
@@ -124,6 +127,7 @@ export function resolveStudyRequest(
       baselineCacheDir: baselineCacheDir(env),
       lockDir: gpuLockDir(env),
       huggingFaceCache: huggingFaceCacheDir(env),
+      tmpDir: tmpDirOf(env),
     },
     secrets: collectSecrets(env),
     llem: { version: LLEM_VERSION, commit: gitCommit(env) },
