@@ -208,6 +208,35 @@ Deno.test("kill -9 at every phase leaves no engine behind, and --resume finishes
   }
 });
 
+Deno.test("kill -9 while waiting for a busy GPU leaves nothing at all", async () => {
+  await withStudy(threeRuns, async (study) => {
+    const gpus = await run(["gpus", "--json"], study);
+    const uuid = JSON.parse(gpus.stdout).gpus[0].uuid;
+    Deno.mkdirSync(study.env.LLEM_LOCK_DIR!, { recursive: true });
+    const lock = Deno.openSync(join(study.env.LLEM_LOCK_DIR!, `${uuid}.lock`), {
+      read: true,
+      write: true,
+      create: true,
+    });
+    try {
+      lock.lockSync(true);
+      assert.ok(await killAt(study, (event) => event.type === "lock_wait"));
+    } finally {
+      lock.close();
+    }
+    assert.deepEqual(await untilNoProcessMentions(study.dir, 15), []);
+    const results = join(study.dir, "results");
+    const made = (() => {
+      try {
+        return [...Deno.readDirSync(results)].map((entry) => entry.name);
+      } catch {
+        return [];
+      }
+    })();
+    assert.deepEqual(made, [], "no study directory before the locks are held");
+  });
+});
+
 Deno.test("a second llem on a study another is running is refused at once; no run is measured twice", async () => {
   await withStudy(threeRuns, async (study) => {
     assert.ok(await killAt(study, (event) => event.type === "run_completed"));
