@@ -19,7 +19,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "src/errors": [],
   "src/config": ["src/errors"],
   "src/measure": ["src/errors"],
-  "src/analysis": ["src/engines", "src/errors"],
+  "src/analysis": ["src/config", "src/engines", "src/errors", "src/measure"],
   "src/engines": ["src/config", "src/errors"],
   "src/gpu": ["ffi", "src/errors"],
   "src/runners": ["src/config", "src/engines", "src/errors"],

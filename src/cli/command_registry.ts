@@ -38,6 +38,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./plan_command.ts")).planCommand,
   },
   {
+    name: "results",
+    summary:
+      "summarise studies: a row per experiment, metrics across cycles ±95% CI, flags; text, JSON or CSV",
+    load: async () => (await import("./results_command.ts")).resultsCommand,
+  },
+  {
     name: "run",
     summary: "measure an experiment or study end to end: results, timeseries, manifest; resumable",
     load: async () => (await import("./run_command.ts")).runCommand,

@@ -30,7 +30,9 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandArgs 
     const missing = required.slice(parsed.positionals.length).join(" ");
     throw new UsageError(`missing ${missing}`, `usage: llem ${command.name} ${command.usage}`);
   }
-  if (parsed.positionals.length > command.positionals.length) {
+  // A last positional named "DIR..." takes one or more values.
+  const variadic = command.positionals.at(-1)?.endsWith("...") ?? false;
+  if (!variadic && parsed.positionals.length > command.positionals.length) {
     const extra = parsed.positionals.slice(command.positionals.length).map((p) => `"${p}"`).join(" ");
     throw new UsageError(`unexpected argument ${extra}`, `usage: llem ${command.name} ${command.usage}`);
   }

@@ -1,0 +1,73 @@
+import { HEADLINE_METRICS, resultsTable } from "../analysis/results_table.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { loadStudy } from "../results/load_study.ts";
+import type { Command } from "./command.ts";
+import { EXIT } from "./exit_code.ts";
+import { renderResultsCsv, renderResultsText, type StudyRows } from "./render_results.ts";
+
+/** Keys --sort accepts: the experiment's id, or a headline metric's mean. */
+const SORT_KEYS = ["exp", ...HEADLINE_METRICS.map((m) => m.key)];
+
+/** `llem results DIR...`: one row per experiment, its metrics across cycles with their uncertainty. */
+export const resultsCommand: Command = {
+  name: "results",
+  usage: "DIR... [--json | --csv] [--sort KEY]",
+  description:
+    "Summarise studies llem wrote: one row per experiment with its swept values, the cycles completed, " +
+    "and energy, mJ/token (total and over the idle baseline), tokens/s, mean power, TTFT and ITL as the mean " +
+    "across cycles ±95% confidence interval (Student's t), with flags for what is missing (cycles not run, " +
+    "failed runs, unreadable results), unstable (coefficient of variation over 10%) or warned about. Reads " +
+    "only manifest.json, the plan and result.json files. A partial study is shown with what it lacks.",
+  positionals: ["DIR..."],
+  options: [
+    {
+      name: "json",
+      type: "boolean",
+      description: "every statistic (n, mean, std, CI, median, quartiles, CV) as JSON",
+    },
+    { name: "csv", type: "boolean", description: "one CSV over all studies, summary statistics only" },
+    { name: "sort", type: "string", value: "KEY", description: `sort rows by: ${SORT_KEYS.join(", ")}` },
+  ],
+  examples: [
+    ["llem results results/my-study_2026-11-22T10-00-00", "the table of one study"],
+    ["llem results results/a_* results/b_* --sort mj_per_tok", "two studies, most efficient first"],
+    ["llem results results/my-study_* --csv > table.csv", "for a spreadsheet or a paper's table"],
+  ],
+  run(args, io) {
+    if (args.values.json && args.values.csv) {
+      throw new UsageError("--json and --csv cannot be given together", "choose one output format");
+    }
+    const sort = args.values.sort as string | undefined;
+    if (sort !== undefined && !SORT_KEYS.includes(sort)) {
+      throw new UsageError(`unknown sort key "${sort}"`, `choose one of ${SORT_KEYS.join(", ")}`);
+    }
+    const studies: StudyRows[] = args.positionals.map((dir) => {
+      const study = loadStudy(dir);
+      const rows = resultsTable(study);
+      if (sort !== undefined && sort !== "exp") rows.sort(byMean(sort));
+      return {
+        dir,
+        name: study.manifest.study_name ?? study.plan.study_name,
+        status: study.manifest.status,
+        runs: {
+          total: study.manifest.summary.total_experiments,
+          completed: study.manifest.summary.completed,
+        },
+        rows,
+      };
+    });
+    if (args.values.json) io.out(JSON.stringify({ studies }, null, 2) + "\n");
+    else if (args.values.csv) io.out(renderResultsCsv(studies));
+    else io.out(renderResultsText(studies));
+    return EXIT.ok;
+  },
+};
+
+/** Ascending by a metric's mean; rows without one last. */
+function byMean(key: string) {
+  return (a: StudyRows["rows"][number], b: StudyRows["rows"][number]) => {
+    const [x, y] = [a.metrics[key]?.mean ?? null, b.metrics[key]?.mean ?? null];
+    if (x === null || y === null) return x === null ? (y === null ? 0 : 1) : -1;
+    return x - y;
+  };
+}
