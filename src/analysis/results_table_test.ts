@@ -1,17 +1,6 @@
 import assert from "node:assert/strict";
+import { resultFields } from "../../tests/result_fields_fixture.ts";
 import { type ResultFields, resultsTable, type StudyForTable } from "./results_table.ts";
-
-function result(energy: number, warnings: string[] = []): ResultFields {
-  return {
-    total_energy_j: energy,
-    total_inference_time_sec: 10,
-    avg_tokens_per_second: 40,
-    mj_per_tok_total: energy * 1000 / 400,
-    mj_per_tok_adjusted: null,
-    measurement_warnings: warnings,
-    latency_stats: { ttft_median_ms: 50, itl_median_ms: null },
-  };
-}
 
 type Run = StudyForTable["runs"][number];
 const run = (
@@ -37,11 +26,11 @@ const study: StudyForTable = {
     ],
   },
   runs: [
-    run(1, "completed", result(100)),
-    run(2, "completed", result(100, ["short window"])),
-    run(1, "completed", result(110)),
+    run(1, "completed", resultFields(100)),
+    run(2, "completed", resultFields(100, ["short window"])),
+    run(1, "completed", resultFields(110)),
     run(2, "failed", null),
-    run(1, "completed", result(120)),
+    run(1, "completed", resultFields(120)),
     run(2, "completed", null, { problem: "result.json is not valid JSON" }),
     run(2, "pending", null),
   ],
@@ -67,7 +56,10 @@ Deno.test("resultsTable() gives each experiment its values, cycles, metrics acro
 });
 
 Deno.test("resultsTable() flags an experiment whose energy varies by more than 10% across cycles", () => {
-  const unstable = { ...study, runs: [run(1, "completed", result(100)), run(1, "completed", result(140))] };
+  const unstable = {
+    ...study,
+    runs: [run(1, "completed", resultFields(100)), run(1, "completed", resultFields(140))],
+  };
   const [row] = resultsTable(unstable);
   assert.deepEqual(row!.flags.filter((f) => f.startsWith("unstable")), [
     "unstable: energy J CV 24%",

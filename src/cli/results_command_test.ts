@@ -60,6 +60,26 @@ Deno.test("llem results shows what a damaged or partial study lacks, and refuses
     assert.equal(partial.code, 0, partial.stderr);
     assert.match(partial.stdout, /\n {2}1 .* 1\/2 .*1 of 2 cycles; 1 unreadable/);
 
+    const compared = await run(["results", dir!, "--baseline", dir!], study);
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, /base exp {2}mJ\/tok vs base/);
+    assert.match(
+      compared.stdout,
+      /vs base: ratio of means, and the difference with its 95% CI \(Welch's t\)/,
+    );
+    // A baseline of another sweep (other hashes, other values) has nothing to compare with.
+    const other = `${study.dir}/other_2026-01-01T00-00-00`;
+    await new Deno.Command("cp", { args: ["-r", dir!, other] }).output();
+    const plan = JSON.parse(Deno.readTextFileSync(join(other, "_study-artefacts", "plan.json")));
+    for (const experiment of plan.experiments) {
+      experiment.measurement_config_hash = "ffffffffffffffff";
+      experiment.config.generation.max_new_tokens = 99;
+    }
+    Deno.writeTextFileSync(join(other, "_study-artefacts", "plan.json"), JSON.stringify(plan));
+    const unmatched = await run(["results", dir!, "--baseline", other], study);
+    assert.equal(unmatched.code, 2, unmatched.stderr);
+    assert.match(unmatched.stderr, /no experiment of .* matches one of the baseline/);
+
     const notStudy = await run(["results", study.dir], study);
     assert.equal(notStudy.code, 2);
     assert.match(notStudy.stderr, /has no manifest\.json: it is not an llem study/);

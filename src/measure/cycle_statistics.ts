@@ -12,7 +12,7 @@ export interface CycleStatistics {
 }
 
 /** Two-sided 95% quantiles t(0.975, df) of Student's t for df = 1..30. */
-const T_975 = [
+export const T_975_TABLE: readonly number[] = [
   12.706204736,
   4.302652730,
   3.182446305,
@@ -48,7 +48,7 @@ const T_975 = [
 /** t(0.975, df): the table up to 30, then the Cornish-Fisher expansion around the normal quantile. */
 export function studentT975(df: number): number {
   if (!(df >= 1)) throw new RangeError(`degrees of freedom must be at least 1, got ${df}`);
-  const tabled = T_975[Math.round(df) - 1];
+  const tabled = T_975_TABLE[Math.round(df) - 1];
   if (tabled !== undefined) return tabled;
   const z = 1.959963984540054;
   const z3 = z ** 3;
