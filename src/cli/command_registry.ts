@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./plan_command.ts")).planCommand,
   },
   {
+    name: "query",
+    summary: "SQL (DuckDB) over studies: views runs, experiments, timeseries, requests",
+    load: async () => (await import("./query_command.ts")).queryCommand,
+  },
+  {
     name: "results",
     summary:
       "summarise studies: a row per experiment, metrics across cycles ±95% CI, flags; text, JSON or CSV",

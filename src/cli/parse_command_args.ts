@@ -30,8 +30,8 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandArgs 
     const missing = required.slice(parsed.positionals.length).join(" ");
     throw new UsageError(`missing ${missing}`, `usage: llem ${command.name} ${command.usage}`);
   }
-  // A last positional named "DIR..." takes one or more values.
-  const variadic = command.positionals.at(-1)?.endsWith("...") ?? false;
+  // A last positional named "DIR..." takes one or more values ("DIR...?": none or more).
+  const variadic = command.positionals.at(-1)?.replace(/\?$/, "").endsWith("...") ?? false;
   if (!variadic && parsed.positionals.length > command.positionals.length) {
     const extra = parsed.positionals.slice(command.positionals.length).map((p) => `"${p}"`).join(" ");
     throw new UsageError(`unexpected argument ${extra}`, `usage: llem ${command.name} ${command.usage}`);

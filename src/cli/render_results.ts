@@ -121,9 +121,9 @@ export function renderResultsCsv(studies: readonly StudyRows[]): string {
     "warnings",
     "flags",
   ];
-  const lines = [header.map(csvCell).join(",")];
+  const lines = [csvLine(header)];
   for (const study of studies) {
-    for (const row of study.rows) lines.push(csvRow(study, { row, keys, compared }).map(csvCell).join(","));
+    for (const row of study.rows) lines.push(csvLine(csvRow(study, { row, keys, compared })));
   }
   return lines.join("\n") + "\n";
 }
@@ -149,6 +149,11 @@ function csvRow(study: StudyRows, of: { row: ResultRow; keys: string[]; compared
     row.warnings,
     row.flags.join("; "),
   ];
+}
+
+/** One CSV line (RFC 4180 quoting; null and undefined are empty). */
+export function csvLine(cells: readonly unknown[]): string {
+  return cells.map(csvCell).join(",");
 }
 
 function csvCell(value: unknown): string {

@@ -1,0 +1,34 @@
+import { ManifestUnreadable } from "./manifest_store.ts";
+import { MANIFEST_FILE, resolveInside } from "./study_layout.ts";
+
+/**
+ * The study directories `dir` names: itself when it holds a manifest.json, else its sub-folders that do
+ * (a results folder), sorted. ManifestUnreadable (exit 2) when there are none.
+ */
+export function findStudyDirs(dir: string): string[] {
+  if (isFile(resolveInside(dir, MANIFEST_FILE))) return [dir];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (error) {
+    throw new ManifestUnreadable(`cannot read "${dir}": ${(error as Error).message}`, NOT_STUDIES, {
+      cause: error,
+    });
+  }
+  const found = entries.filter((entry) => entry.isDirectory)
+    .map((entry) => resolveInside(dir, entry.name))
+    .filter((sub) => isFile(resolveInside(sub, MANIFEST_FILE)))
+    .sort();
+  if (found.length === 0) throw new ManifestUnreadable(`"${dir}" holds no llem study`, NOT_STUDIES);
+  return found;
+}
+
+const NOT_STUDIES = "name a study directory (results/<study>_<time>) or the folder that holds them (results)";
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
