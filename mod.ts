@@ -43,6 +43,17 @@ export function loadPlan(path: string): StudyPlan {
 }
 
 export type { ExperimentResult } from "./src/results/result_schema.ts";
+export {
+  durationSec,
+  openStudyResults as loadStudy,
+  type RequestRow,
+  type StudyResults,
+  tokensPerJoule,
+} from "./src/study/study_results.ts";
+export type { ExperimentRow } from "./src/analysis/results_table.ts";
+export type { MetricSummary } from "./src/analysis/metric_summary.ts";
+export { requestStatistics } from "./src/analysis/request_statistics.ts";
+export { summaryStats } from "./src/analysis/summary_stats.ts";
 export { experimentResultSchema } from "./src/results/result_schema.ts";
 export { type Manifest, manifestSchema } from "./src/results/manifest_schema.ts";
 export type { StudyEvent } from "./src/study/study_events.ts";

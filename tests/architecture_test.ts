@@ -14,7 +14,7 @@ const repo = new URL("../", import.meta.url).pathname;
  */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "main.ts": ["src/cli"],
-  "mod.ts": ["src/config", "src/errors", "src/results", "src/study"],
+  "mod.ts": ["src/analysis", "src/config", "src/errors", "src/results", "src/study"],
   "ffi": [],
   "src/errors": [],
   "src/config": ["src/errors"],

@@ -112,3 +112,32 @@ export function resultOf(studyDir: string, runDir: string) {
     JSON.parse(Deno.readTextFileSync(join(studyDir, runDir, "result.json"))),
   );
 }
+
+/** A study `llem run` measured against the stand-ins, for tests of what reads its files: its directory. */
+export async function withMeasuredStudy(
+  yaml: (model: string) => string,
+  body: (study: Study, dir: string) => Promise<void>,
+): Promise<void> {
+  await withStudy(yaml, async (study) => {
+    const measured = await run(["run", study.file, "-o", "results"], study);
+    if (measured.code !== 0) {
+      throw new Error(`llem run failed (${measured.code}): ${measured.stderr}${measured.stdout}`);
+    }
+    await body(study, studyDirs(study)[0]!);
+  });
+}
+
+/** A study `name` of two experiments (max_new_tokens 4 and 8) × two cycles, without baselines. */
+export function twoByTwoStudy(name: string): (model: string) => string {
+  return (model) => `
+name: ${name}
+${
+    experimentYaml(model, "execution: {n_cycles: 2}").replace(
+      "baseline: {enabled: true",
+      "baseline: {enabled: false",
+    )
+  }
+sweep:
+  generation.max_new_tokens: [4, 8]
+`;
+}

@@ -1,7 +1,7 @@
 /** `llem query` as a user runs it, over a study `llem run` wrote against the stand-ins. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { experimentYaml, manifestOf, run, studyDirs, withStudy } from "../../tests/study_fixture.ts";
+import { experimentYaml, manifestOf, run, withMeasuredStudy } from "../../tests/study_fixture.ts";
 
 const twoRuns = (model: string) => `
 name: sql
@@ -14,11 +14,8 @@ ${
 `;
 
 Deno.test("llem query runs DuckDB SQL over a study's runs, results, timeseries and requests", async () => {
-  await withStudy(twoRuns, async (study) => {
-    const measured = await run(["run", study.file, "-o", "results"], study);
-    assert.equal(measured.code, 0, measured.stderr + measured.stdout);
-    const [dir] = studyDirs(study);
-    const manifest = manifestOf(dir!);
+  await withMeasuredStudy(twoRuns, async (study, dir) => {
+    const manifest = manifestOf(dir);
     const query = async (sql: string, ...rest: string[]) => {
       const result = await run(["query", sql, ...rest], study);
       assert.equal(result.code, 0, result.stderr);
@@ -49,7 +46,7 @@ Deno.test("llem query runs DuckDB SQL over a study's runs, results, timeseries a
     assert.equal(joined.length, 2);
     assert.ok(joined.every((r: { samples: number }) => r.samples > 0));
 
-    const table = await query("select run_index, status from runs order by run_index", dir!);
+    const table = await query("select run_index, status from runs order by run_index", dir);
     assert.deepEqual(table.trim().split("\n"), [
       "run_index  status",
       "1          completed",
@@ -62,10 +59,7 @@ Deno.test("llem query runs DuckDB SQL over a study's runs, results, timeseries a
 });
 
 Deno.test("llem query: SQL errors, unknown formats, folders without studies and damaged files exit 2", async () => {
-  await withStudy(twoRuns, async (study) => {
-    const measured = await run(["run", study.file, "-o", "results"], study);
-    assert.equal(measured.code, 0, measured.stderr + measured.stdout);
-    const [dir] = studyDirs(study);
+  await withMeasuredStudy(twoRuns, async (study, dir) => {
     const refused = async (args: string[], message: RegExp) => {
       const result = await run(["query", ...args], study);
       assert.equal(result.code, 2, result.stderr + result.stdout);
@@ -75,7 +69,7 @@ Deno.test("llem query: SQL errors, unknown formats, folders without studies and 
     await refused(["selec 1"], /Parser Error[^]*hint: the views are runs, experiments, timeseries, requests/);
     await refused(["select 1", "--format", "xml"], /unknown format "xml"/);
     await refused(["select 1", study.dir + "/cache"], /holds no llem study|cannot read/);
-    const timeseries = join(dir!, manifestOf(dir!).experiments[0]!.dir, "timeseries.parquet");
+    const timeseries = join(dir, manifestOf(dir).experiments[0]!.dir, "timeseries.parquet");
     Deno.truncateSync(timeseries, 100);
     await refused(["select count(*) from timeseries"], /timeseries\.parquet/);
   });
