@@ -1,8 +1,9 @@
 import { valueAtPath } from "../config/value_at_path.ts";
 import { type MetricSummary, metricSummary } from "./metric_summary.ts";
+import { stabilityChecks, type StabilityInput } from "./stability_checks.ts";
 
 /** What the table reads of a result.json (schema 4.0). */
-export interface ResultFields {
+export interface ResultFields extends StabilityInput {
   total_energy_j: number;
   total_inference_time_sec: number;
   avg_tokens_per_second: number;
@@ -123,6 +124,12 @@ function flagsOf(row: {
     if (cv !== null && cv !== undefined && cv > UNSTABLE_CV) {
       flags.push(`unstable: ${metric.label} CV ${(cv * 100).toFixed(0)}%`);
     }
+  }
+  const failedChecks = row.runs.flatMap((run) => (run.result ? [stabilityChecks(run.result)] : []))
+    .filter((failed) => failed.length > 0);
+  if (failedChecks.length) {
+    const checks = [...new Set(failedChecks.flat().map((failed) => failed.check))];
+    flags.push(`${failedChecks.length} run(s) failed checks: ${checks.join(", ")}`);
   }
   if (row.warnings) flags.push(`${row.warnings} warning(s)`);
   return flags;

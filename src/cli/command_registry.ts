@@ -58,4 +58,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "print the JSON Schema of configs (experiment, study) or of result.json",
     load: async () => (await import("./schema_command.ts")).schemaCommand,
   },
+  {
+    name: "validate",
+    summary: "stability checks per run and across cycles (window, power, temperature, throttling); --strict",
+    load: async () => (await import("./validate_command.ts")).validateCommand,
+  },
 ];
