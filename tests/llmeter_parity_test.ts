@@ -4,19 +4,11 @@
  * the keys must be the same and every value equal to 1e-9.
  */
 import assert from "node:assert/strict";
+import { parityTool } from "./parity_tool.ts";
 import { mulberry32 } from "../src/config/order_runs.ts";
 import { type RequestDimensions, requestStatistics } from "../src/analysis/request_statistics.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
-
-function llmeterPython(): string | null {
-  const found = new Deno.Command("bash", {
-    args: [`${repo}scripts/parity/llmeter_venv.sh`, "--check"],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  return found.success ? new TextDecoder().decode(found.stdout).trim().split("\n").at(-1)! : null;
-}
 
 /** LLMeter's statistics of `given`, from its own Result. */
 async function statsOf(python: string, given: { requests: RequestDimensions[]; seconds: number }) {
@@ -57,7 +49,7 @@ function requests(n: number, seed: number): RequestDimensions[] {
   });
 }
 
-const python = llmeterPython();
+const python = parityTool("llmeter_venv.sh");
 
 Deno.test({
   name: `${python ? "" : "SKIPPED (no LLMeter environment: bash scripts/parity/llmeter_venv.sh): "}` +

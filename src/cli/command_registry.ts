@@ -18,6 +18,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./engines_command.ts")).enginesCommand,
   },
   {
+    name: "export",
+    summary: "a study in a peer's format: flat csv, ml-energy, zeus-csv, codecarbon-csv",
+    load: async () => (await import("./export_command.ts")).exportCommand,
+  },
+  {
     name: "gpus",
     summary: "list the GPUs: UUID, memory, power limit, power and temperature now, energy counter support",
     load: async () => (await import("./gpus_command.ts")).gpusCommand,

@@ -2,6 +2,7 @@ import type { BaselineComparison } from "../analysis/compare_to_baseline.ts";
 import type { MetricSummary } from "../analysis/metric_summary.ts";
 import { type ExperimentRow, HEADLINE_METRICS } from "../analysis/results_table.ts";
 import type { MeanComparison } from "../analysis/welch_difference.ts";
+import type { Manifest } from "../results/manifest_schema.ts";
 import { formatTable } from "./format_table.ts";
 
 /** A row of the table, compared with its baseline experiment when --baseline was given. */
@@ -14,6 +15,25 @@ export interface StudyRows {
   status: string;
   runs: { total: number; completed: number };
   rows: ResultRow[];
+}
+
+/** A loaded study's identity with its rows, as the renderers take it. */
+export function studyRows(
+  study: {
+    dir: string;
+    manifest: Pick<Manifest, "study_name" | "status" | "summary">;
+    plan: { study_name: string };
+  },
+  rows: ResultRow[],
+): StudyRows {
+  const { manifest } = study;
+  return {
+    dir: study.dir,
+    name: manifest.study_name ?? study.plan.study_name,
+    status: manifest.status,
+    runs: { total: manifest.summary.total_experiments, completed: manifest.summary.completed },
+    rows,
+  };
 }
 
 /** Metrics the text table compares with a baseline (JSON and CSV compare every one). */

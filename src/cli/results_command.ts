@@ -4,7 +4,13 @@ import { UsageError } from "../errors/usage_error.ts";
 import { type LoadedStudy, loadStudy } from "../results/load_study.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
-import { renderResultsCsv, renderResultsText, type ResultRow, type StudyRows } from "./render_results.ts";
+import {
+  renderResultsCsv,
+  renderResultsText,
+  type ResultRow,
+  type StudyRows,
+  studyRows,
+} from "./render_results.ts";
 
 /** Keys --sort accepts: the experiment's id, or a headline metric's mean. */
 const SORT_KEYS = ["exp", ...HEADLINE_METRICS.map((m) => m.key)];
@@ -58,16 +64,7 @@ export const resultsCommand: Command = {
       const study = loadStudy(dir);
       const rows = withBaseline(resultsTable(study), { study, baseline, baselineDir });
       if (sort !== undefined && sort !== "exp") rows.sort(byMean(sort));
-      return {
-        dir,
-        name: study.manifest.study_name ?? study.plan.study_name,
-        status: study.manifest.status,
-        runs: {
-          total: study.manifest.summary.total_experiments,
-          completed: study.manifest.summary.completed,
-        },
-        rows,
-      };
+      return studyRows(study, rows);
     });
     if (args.values.json) io.out(JSON.stringify({ studies }, null, 2) + "\n");
     else if (args.values.csv) io.out(renderResultsCsv(studies));
