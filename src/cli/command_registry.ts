@@ -48,6 +48,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./query_command.ts")).queryCommand,
   },
   {
+    name: "report",
+    summary: "one self-contained HTML report: tables, charts (static SVG) and methodology, offline",
+    load: async () => (await import("./report_command.ts")).reportCommand,
+  },
+  {
     name: "results",
     summary:
       "summarise studies: a row per experiment, metrics across cycles ±95% CI, flags; text, JSON or CSV",

@@ -1,6 +1,6 @@
 import type { BaselineComparison } from "../analysis/compare_to_baseline.ts";
-import type { MetricSummary } from "../analysis/metric_summary.ts";
 import { type ExperimentRow, HEADLINE_METRICS } from "../analysis/results_table.ts";
+import { tableColumns } from "../analysis/table_columns.ts";
 import type { MeanComparison } from "../analysis/welch_difference.ts";
 import type { Manifest } from "../results/manifest_schema.ts";
 import { formatTable } from "./format_table.ts";
@@ -39,13 +39,6 @@ export function studyRows(
 /** Metrics the text table compares with a baseline (JSON and CSV compare every one). */
 const COMPARED_IN_TEXT = ["mj_per_tok", "tok_per_s"];
 
-/** "12.3 ±0.4": the mean and the 95% CI's half-width with two or more cycles; "-" without a value. */
-function meanText(stats: MetricSummary | undefined, digits: number): string {
-  if (!stats || stats.mean === null) return "-";
-  const mean = stats.mean.toFixed(digits);
-  return stats.ci95_high !== null ? `${mean} ±${(stats.ci95_high - stats.mean).toFixed(digits)}` : mean;
-}
-
 /** "0.93× Δ -21.4 [-30.2, -12.6]": ratio, difference and its 95% CI (Welch); "-" without a comparison. */
 function comparisonText(comparison: MeanComparison | undefined, digits: number): string {
   if (!comparison || comparison.difference === null) return "-";
@@ -54,10 +47,6 @@ function comparisonText(comparison: MeanComparison | undefined, digits: number):
     ? ""
     : ` [${comparison.ci95_low.toFixed(digits)}, ${comparison.ci95_high!.toFixed(digits)}]`;
   return `${ratio}Δ ${comparison.difference.toFixed(digits)}${interval}`;
-}
-
-function valueText(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value) ?? "-";
 }
 
 /** One table per study: a row per experiment, its swept values, cycles, metrics (mean ±95% CI) and flags. */
@@ -77,27 +66,17 @@ export function renderResultsText(studies: readonly StudyRows[]): string {
 }
 
 function studyTable(study: StudyRows): string[] {
-  const keys = [...new Set(study.rows.flatMap((row) => Object.keys(row.values)))];
   const compared = study.rows.some((row) => row.baseline)
     ? HEADLINE_METRICS.filter((m) => COMPARED_IN_TEXT.includes(m.key))
     : [];
+  const base = tableColumns(study.rows);
   const header = [
-    "exp",
-    "engine",
-    "model",
-    ...keys,
-    "cycles",
-    ...HEADLINE_METRICS.map((m) => m.label),
+    ...base.header,
     ...(compared.length ? ["base exp", ...compared.map((m) => `${m.label} vs base`)] : []),
     "flags",
   ];
-  const cells = study.rows.map((row) => [
-    String(row.experiment),
-    row.engine,
-    row.model,
-    ...keys.map((key) => valueText(row.values[key])),
-    `${row.cycles.completed}/${row.cycles.planned}`,
-    ...HEADLINE_METRICS.map((m) => meanText(row.metrics[m.key], m.digits)),
+  const cells = study.rows.map((row, i) => [
+    ...base.cells[i]!,
     ...(compared.length
       ? [
         row.baseline?.baseline ? String(row.baseline.baseline) : "none",

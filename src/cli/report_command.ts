@@ -1,0 +1,103 @@
+import { buildReport, type ReportStudy } from "../report/build_report.ts";
+import { downsamplePower } from "../report/downsample_power.ts";
+import { experimentLabel } from "../report/report_charts.ts";
+import { LLEM_VERSION } from "../study/llem_version.ts";
+import { openStudyResults, type StudyResults } from "../study/study_results.ts";
+import type { Command } from "./command.ts";
+import { EXIT } from "./exit_code.ts";
+import { studyRows } from "./render_results.ts";
+
+/** Runs whose power the report draws, per study (the first ones, in run order). */
+const POWER_RUNS = 12;
+
+/** `llem report DIR... -o report.html`: one self-contained HTML file with tables, charts and methodology. */
+export const reportCommand: Command = {
+  name: "report",
+  usage: "DIR... [-o FILE]",
+  description: "Write one self-contained HTML report of the studies (it loads nothing from anywhere, so it " +
+    "opens on an air-gapped laptop): per study the table of llem results, charts rendered to static SVG " +
+    "with their Vega-Lite specifications beside them (energy per output token with 95% CI whiskers, " +
+    "throughput against energy per token with the Pareto front, GPU power over time per run, time to first " +
+    "token as a CDF), the runs' warnings grouped, how each number was measured, and the GPUs, driver, " +
+    "engines and images.",
+  positionals: ["DIR..."],
+  options: [
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      value: "FILE",
+      description: "the HTML file (default report.html)",
+    },
+  ],
+  examples: [
+    ["llem report results/my-study_2026-11-22T10-00-00", "report.html for one study"],
+    ["llem report results/a_* results/b_* -o compare.html", "two studies in one file"],
+  ],
+  async run(args, io) {
+    const studies: ReportStudy[] = [];
+    for (const dir of args.positionals) studies.push(await reportStudy(openStudyResults(dir)));
+    const html = await buildReport({
+      studies,
+      generatedAt: new Date().toISOString(),
+      llemVersion: LLEM_VERSION,
+    });
+    const output = (args.values.output as string | undefined) ?? "report.html";
+    Deno.writeTextFileSync(output, html);
+    io.out(`report: ${output}\n`);
+    return EXIT.ok;
+  },
+};
+
+/** What the report shows of a study, read from its files (Parquet only for the runs drawn). */
+async function reportStudy(study: StudyResults): Promise<ReportStudy> {
+  const rows = study.table();
+  const completed = study.runs.filter((run) => run.result !== null);
+  const drawn = completed.filter((run) => run.result!.timeseries !== null).slice(0, POWER_RUNS);
+  const power = [];
+  for (const run of drawn) power.push(downsamplePower(run.entry.dir, await study.timeseries(run.entry.dir)));
+  const requests = await study.requests();
+  const latency = rows.map((row) => {
+    const dirs = new Set(
+      completed.filter((r) => r.entry.experiment === row.experiment).map((r) => r.entry.dir),
+    );
+    return {
+      experiment: experimentLabel(row),
+      ttftMs: requests.flatMap((
+        r,
+      ) => (dirs.has(r.run_dir) && typeof r.ttft_ms === "number" ? [r.ttft_ms] : [])),
+    };
+  });
+  const results = completed.map((run) => run.result!);
+  return {
+    ...studyRows(study, rows),
+    power,
+    powerOmitted: completed.length - drawn.length,
+    latency,
+    warnings: tally(results.flatMap((r) => [...new Set(r.measurement_warnings)])).map(([message, runs]) => ({
+      message,
+      runs,
+    })),
+    methods: {
+      energy: Object.fromEntries(tally(results.map((r) => r.energy_method ?? "unknown"))),
+      baseline: Object.fromEntries(tally(results.map((r) => r.baseline_method ?? "none"))),
+    },
+    environment: {
+      gpus: unique(results.flatMap((r) => r.environment?.gpus.map((g) => g.name) ?? [])),
+      drivers: unique(results.flatMap((r) => (r.environment ? [r.environment.driver_version] : []))),
+      engines: unique(results.map((r) => `${r.engine} ${r.engine_version ?? ""}`.trim())),
+      images: unique(results.flatMap((r) => (r.environment?.image ? [r.environment.image] : []))),
+      runners: unique(results.flatMap((r) => (r.environment ? [r.environment.runner] : []))),
+    },
+  };
+}
+
+function tally(values: readonly string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts.entries()];
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
