@@ -38,9 +38,13 @@ Deno.test({
       assert.deepEqual(seen.requests, [`file://${file}`], "the report loads nothing but itself");
       assert.deepEqual(seen.charts.map((c: { id: string }) => c.id), [
         "energy-per-token",
-        "pareto",
+        "pareto-tok_per_s",
+        "pareto-itl_p50_ms",
         "power",
         "ttft-cdf",
+        "tpot-cdf",
+        "e2e-cdf",
+        "response-energy",
       ]);
       for (const chart of seen.charts) assert.ok(chart.marks > 20, `${chart.id} drew ${chart.marks} marks`);
       assert.ok(

@@ -2,7 +2,7 @@ import { buildReport, type ReportStudy } from "../report/build_report.ts";
 import { downsamplePower } from "../report/downsample_power.ts";
 import { experimentLabel } from "../report/report_charts.ts";
 import { LLEM_VERSION } from "../study/llem_version.ts";
-import { openStudyResults, type StudyResults } from "../study/study_results.ts";
+import { openStudyResults, type RequestRow, type StudyResults } from "../study/study_results.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
 import { studyRows } from "./render_results.ts";
@@ -56,24 +56,14 @@ async function reportStudy(study: StudyResults): Promise<ReportStudy> {
   const drawn = completed.filter((run) => run.result!.timeseries !== null).slice(0, POWER_RUNS);
   const power = [];
   for (const run of drawn) power.push(downsamplePower(run.entry.dir, await study.timeseries(run.entry.dir)));
-  const requests = await study.requests();
-  const latency = rows.map((row) => {
-    const dirs = new Set(
-      completed.filter((r) => r.entry.experiment === row.experiment).map((r) => r.entry.dir),
-    );
-    return {
-      experiment: experimentLabel(row),
-      ttftMs: requests.flatMap((
-        r,
-      ) => (dirs.has(r.run_dir) && typeof r.ttft_ms === "number" ? [r.ttft_ms] : [])),
-    };
-  });
+  const { latency, responseEnergy } = requestFigures(rows, { completed, requests: await study.requests() });
   const results = completed.map((run) => run.result!);
   return {
     ...studyRows(study, rows),
     power,
     powerOmitted: completed.length - drawn.length,
     latency,
+    responseEnergy,
     warnings: tally(results.flatMap((r) => [...new Set(r.measurement_warnings)])).map(([message, runs]) => ({
       message,
       runs,
@@ -90,6 +80,41 @@ async function reportStudy(study: StudyResults): Promise<ReportStudy> {
       runners: unique(results.flatMap((r) => (r.environment ? [r.environment.runner] : []))),
     },
   };
+}
+
+/**
+ * Per experiment, every cycle's request latencies (TTFT, TPOT, end to end) and each response's share of
+ * its run's window energy, in proportion to its output tokens.
+ */
+function requestFigures(
+  rows: ReturnType<StudyResults["table"]>,
+  study: { completed: StudyResults["runs"]; requests: RequestRow[] },
+): Pick<ReportStudy, "latency" | "responseEnergy"> {
+  const byRun = Map.groupBy(study.requests, (request) => request.run_dir);
+  const numbers = (requests: RequestRow[], column: string) =>
+    requests.flatMap((r) => (typeof r[column] === "number" ? [r[column] as number] : []));
+  const figures = rows.map((row) => {
+    const runs = study.completed.filter((run) => run.entry.experiment === row.experiment);
+    const requests = runs.flatMap((run) => byRun.get(run.entry.dir) ?? []);
+    const joules = runs.flatMap((run) => {
+      const own = byRun.get(run.entry.dir) ?? [];
+      const tokens = own.reduce((sum, r) => sum + r.num_tokens_output, 0);
+      return tokens > 0 ? own.map((r) => run.result!.total_energy_j * r.num_tokens_output / tokens) : [];
+    });
+    const experiment = experimentLabel(row);
+    return {
+      latency: {
+        experiment,
+        ms: {
+          ttft: numbers(requests, "ttft_ms"),
+          tpot: numbers(requests, "tpot_ms"),
+          e2e: numbers(requests, "e2e_ms"),
+        },
+      },
+      responseEnergy: { experiment, joules },
+    };
+  });
+  return { latency: figures.map((f) => f.latency), responseEnergy: figures.map((f) => f.responseEnergy) };
 }
 
 function tally(values: readonly string[]): [string, number][] {

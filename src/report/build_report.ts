@@ -3,12 +3,16 @@ import { tableColumns } from "../analysis/table_columns.ts";
 import { renderChartSvg } from "./render_chart.ts";
 import {
   energyPerTokenChart,
+  LATENCY_METRICS,
   latencyCdfChart,
   type LatencySample,
+  PARETO_AXES,
   paretoChart,
   powerChart,
   type PowerSeries,
   type ReportChart,
+  type ResponseEnergy,
+  responseEnergyChart,
 } from "./report_charts.ts";
 
 /** What the report shows of one study, gathered by the caller from its files. */
@@ -22,6 +26,7 @@ export interface ReportStudy {
   /** How many runs the power chart leaves out (it shows the first ones). */
   powerOmitted: number;
   latency: LatencySample[];
+  responseEnergy: ResponseEnergy[];
   /** Warnings of the runs' results, with how many runs gave each. */
   warnings: { message: string; runs: number }[];
   /** How the energy was measured and the baseline chosen, with how many runs each. */
@@ -67,9 +72,10 @@ ${sections.join("\n")}
 async function studySection(study: ReportStudy): Promise<string> {
   const charts: ReportChart[] = [
     energyPerTokenChart(study.rows),
-    paretoChart(study.rows),
+    ...PARETO_AXES.map((axis) => paretoChart(study.rows, axis)),
     powerChart(study.power),
-    latencyCdfChart(study.latency),
+    ...LATENCY_METRICS.map((metric) => latencyCdfChart(study.latency, metric)),
+    responseEnergyChart(study.responseEnergy),
   ];
   const rendered: string[] = [];
   for (const chart of charts) rendered.push(await chartFigure(chart, study.powerOmitted));

@@ -34,7 +34,8 @@ function reportStudy(name: string): ReportStudy {
     rows,
     power: [downsamplePower("001", samples)],
     powerOmitted: 3,
-    latency: [{ experiment: "1", ttftMs: [10, 12, 15] }],
+    latency: [{ experiment: "1", ms: { ttft: [10, 12, 15], tpot: [1, 2], e2e: [100, 120] } }],
+    responseEnergy: [{ experiment: "1", joules: [1, 2, 2, 3] }],
     warnings: [{ message: "short window", runs: 2 }],
     methods: { energy: { nvml_energy_counter: 4 }, baseline: { idle_cached: 4 } },
     environment: {
@@ -56,9 +57,9 @@ Deno.test("buildReport() writes one self-contained page: static SVG charts, thei
   assert.doesNotMatch(html, /<script/i, "no script at all, the study name's escaped");
   assert.match(html, /a &lt;script&gt;alert\(1\)&lt;\/script&gt; study/);
   assert.doesNotMatch(html, /\b(src|href)\s*=\s*"(https?:)?\/\//i, "no external source or link");
-  assert.equal([...html.matchAll(/<figure class="chart"/g)].length, 4);
-  assert.equal([...html.matchAll(/<svg /g)].length, 4);
-  assert.equal([...html.matchAll(/<summary>Vega-Lite specification<\/summary>/g)].length, 4);
+  assert.equal([...html.matchAll(/<figure class="chart"/g)].length, 8);
+  assert.equal([...html.matchAll(/<svg /g)].length, 8);
+  assert.equal([...html.matchAll(/<summary>Vega-Lite specification<\/summary>/g)].length, 8);
   assert.match(html, /\(3 more runs not drawn\)/);
   assert.match(html, /short window <span class="count">\(2 run\(s\)\)/);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'/);

@@ -67,20 +67,35 @@ export function energyPerTokenChart(rows: readonly ExperimentRow[]): ReportChart
   };
 }
 
-/** Throughput against energy per token, one point per experiment, the Pareto front marked and joined. */
-export function paretoChart(rows: readonly ExperimentRow[]): ReportChart {
+/** What a Pareto chart puts against energy per token: a metric key, its label, and whether more is better. */
+export interface ParetoAxis {
+  key: string;
+  label: string;
+  higherIsBetter: boolean;
+}
+
+/** The two trade-offs the report draws: throughput, and inter-token latency, against energy per token. */
+export const PARETO_AXES: readonly ParetoAxis[] = [
+  { key: "tok_per_s", label: "tokens per second", higherIsBetter: true },
+  { key: "itl_p50_ms", label: "median inter-token latency, ms", higherIsBetter: false },
+];
+
+/** A metric against energy per token, one point per experiment, the Pareto front marked and joined. */
+export function paretoChart(rows: readonly ExperimentRow[], axis: ParetoAxis = PARETO_AXES[0]!): ReportChart {
   const points = rows.flatMap((row) => {
     const cost = row.metrics.mj_per_tok?.mean ?? null;
-    const benefit = row.metrics.tok_per_s?.mean ?? null;
-    return cost === null || benefit === null ? [] : [{ experiment: experimentLabel(row), cost, benefit }];
+    const value = row.metrics[axis.key]?.mean ?? null;
+    return cost === null || value === null ? [] : [{ experiment: experimentLabel(row), cost, value }];
   });
-  const front = paretoFront(points);
+  const front = paretoFront(
+    points.map((p) => ({ cost: p.cost, benefit: axis.higherIsBetter ? p.value : -p.value })),
+  );
   const values = points.map((point, i) => ({ ...point, front: front[i] ? "on the front" : "dominated" }));
   return {
-    id: "pareto",
-    title: "Throughput against energy per token",
-    caption: "one point per experiment (means across cycles); the Pareto front (no experiment is both " +
-      "cheaper and faster) is joined",
+    id: `pareto-${axis.key}`,
+    title: `${axis.label[0]!.toUpperCase()}${axis.label.slice(1)} against energy per token`,
+    caption: "one point per experiment (means across cycles); the Pareto front (no experiment is better on " +
+      `both: less energy and ${axis.higherIsBetter ? "more" : "less"}) is joined`,
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -92,7 +107,7 @@ export function paretoChart(rows: readonly ExperimentRow[]): ReportChart {
           mark: { type: "line", color: "#e45756" },
           encoding: {
             x: { field: "cost", type: "quantitative", title: "mJ per output token" },
-            y: { field: "benefit", type: "quantitative", title: "tokens per second" },
+            y: { field: "value", type: "quantitative", title: axis.label },
             order: { field: "cost" },
           },
         },
@@ -100,9 +115,9 @@ export function paretoChart(rows: readonly ExperimentRow[]): ReportChart {
           mark: { type: "point", filled: true, size: 80 },
           encoding: {
             x: { field: "cost", type: "quantitative" },
-            y: { field: "benefit", type: "quantitative" },
+            y: { field: "value", type: "quantitative" },
             color: { field: "front", type: "nominal", title: null },
-            tooltip: [{ field: "experiment" }, { field: "cost" }, { field: "benefit" }],
+            tooltip: [{ field: "experiment" }, { field: "cost" }, { field: "value" }],
           },
         },
       ],
@@ -123,8 +138,8 @@ export function powerChart(series: readonly PowerSeries[]): ReportChart {
     id: "power",
     title: "GPU power over time",
     caption:
-      "per run, from its first sample; the band is the min-max of each time bucket, the line its mean; " +
-      "points in the measurement window are darker",
+      "per run, from its first sample (baselines, loading and the window alike); the band is the min-max " +
+      "of each time bucket, the line its mean",
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -153,26 +168,38 @@ export function powerChart(series: readonly PowerSeries[]): ReportChart {
   };
 }
 
-/** One experiment's time-to-first-token values, for its CDF. */
+/** One experiment's per-request latencies (milliseconds), for their CDFs. */
 export interface LatencySample {
   experiment: string;
-  ttftMs: readonly number[];
+  /** By metric: "ttft", "tpot", "e2e". */
+  ms: Readonly<Record<string, readonly number[]>>;
 }
 
-/** Time to first token as a CDF per experiment (at most 200 points each). */
-export function latencyCdfChart(samples: readonly LatencySample[]): ReportChart {
-  const values = samples.flatMap(({ experiment, ttftMs }) => {
-    const sorted = [...ttftMs].sort((a, b) => a - b);
+/** The latencies the report draws as CDFs: their key in LatencySample, and their title. */
+export const LATENCY_METRICS = [
+  { key: "ttft", title: "Time to first token (CDF)" },
+  { key: "tpot", title: "Time per output token (CDF)" },
+  { key: "e2e", title: "End-to-end latency (CDF)" },
+] as const;
+
+/** A latency as a CDF per experiment (at most 200 points each), every cycle's requests together. */
+export function latencyCdfChart(
+  samples: readonly LatencySample[],
+  metric: (typeof LATENCY_METRICS)[number] = LATENCY_METRICS[0],
+): ReportChart {
+  const values = samples.flatMap(({ experiment, ms }) => {
+    const sorted = [...(ms[metric.key] ?? [])].sort((a, b) => a - b);
     const step = Math.max(1, Math.ceil(sorted.length / 200));
-    return sorted.flatMap((ms, i) =>
-      i % step === 0 || i === sorted.length - 1 ? [{ experiment, ms, fraction: (i + 1) / sorted.length }] : []
+    return sorted.flatMap((value, i) =>
+      i % step === 0 || i === sorted.length - 1
+        ? [{ experiment, ms: value, fraction: (i + 1) / sorted.length }]
+        : []
     );
   });
   return {
-    id: "ttft-cdf",
-    title: "Time to first token (CDF)",
-    caption:
-      "fraction of requests whose first token came within x milliseconds, every cycle's requests together",
+    id: `${metric.key}-cdf`,
+    title: metric.title,
+    caption: "fraction of requests within x milliseconds, every cycle's requests together",
     spec: {
       $schema: SCHEMA,
       data: { values },
@@ -182,6 +209,38 @@ export function latencyCdfChart(samples: readonly LatencySample[]): ReportChart 
       encoding: {
         x: { field: "ms", type: "quantitative", title: "ms" },
         y: { field: "fraction", type: "quantitative", title: "fraction of requests" },
+        color: { field: "experiment", type: "nominal" },
+      },
+    },
+  };
+}
+
+/** One experiment's energy per response, joules: each request's share of its run's energy. */
+export interface ResponseEnergy {
+  experiment: string;
+  joules: readonly number[];
+}
+
+/**
+ * Energy per response as a histogram per experiment. llem measures a window's energy, not a request's:
+ * each request is given its run's window energy in proportion to its output tokens (the attribution
+ * ML.ENERGY's per-request energy also rests on), so this shows how energy spreads over responses.
+ */
+export function responseEnergyChart(samples: readonly ResponseEnergy[]): ReportChart {
+  const values = samples.flatMap(({ experiment, joules }) => joules.map((j) => ({ experiment, joules: j })));
+  return {
+    id: "response-energy",
+    title: "Energy per response",
+    caption: "each request's share of its run's window energy, in proportion to its output tokens; joules",
+    spec: {
+      $schema: SCHEMA,
+      data: { values },
+      width: 480,
+      height: 240,
+      mark: { type: "bar", opacity: 0.7 },
+      encoding: {
+        x: { field: "joules", type: "quantitative", bin: { maxbins: 40 }, title: "joules per response" },
+        y: { aggregate: "count", type: "quantitative", title: "responses", stack: null },
         color: { field: "experiment", type: "nominal" },
       },
     },
