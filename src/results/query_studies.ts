@@ -97,13 +97,16 @@ function viewStatements(dirs: readonly string[]): string[] {
   const completed = studies.flatMap((study) =>
     study.manifest.experiments.filter((run) => run.status === "completed").map((run) => ({ study, run }))
   );
+  // One llem writes every file of a kind with one schema: reading the first file's is enough, and much
+  // faster over thousands of files; studies of several llem versions have their columns matched by name.
+  const mixed = new Set(studies.map((study) => study.manifest.llem_version)).size > 1;
   const files = (name: string) =>
     completed.map(({ study, run }) => resolveInside(study.dir, `${run.dir}/${name}`)).filter(isFile);
   return [
     runsView(studies),
-    fileView("experiments", { files: files(RESULT_FILE), reader: "read_json" }),
-    fileView("timeseries", { files: files(TIMESERIES_FILE), reader: "read_parquet" }),
-    fileView("requests", { files: files(REQUESTS_FILE), reader: "read_parquet" }),
+    fileView("experiments", { files: files(RESULT_FILE), reader: "read_json", mixed: true }),
+    fileView("timeseries", { files: files(TIMESERIES_FILE), reader: "read_parquet", mixed }),
+    fileView("requests", { files: files(REQUESTS_FILE), reader: "read_parquet", mixed }),
   ];
 }
 
@@ -154,14 +157,17 @@ function runsView(studies: readonly StudyFiles[]): string {
 }
 
 /** A view over files, each row with the study and run it came from; an empty view when there are none. */
-function fileView(name: string, source: { files: string[]; reader: "read_json" | "read_parquet" }): string {
+function fileView(
+  name: string,
+  source: { files: string[]; reader: "read_json" | "read_parquet"; mixed: boolean },
+): string {
   if (source.files.length === 0) {
     return `CREATE VIEW ${name} AS SELECT NULL::VARCHAR AS study_dir, NULL::VARCHAR AS run_dir WHERE false`;
   }
   const list = `[${source.files.map(sqlLiteral).join(", ")}]`;
   const options = source.reader === "read_json"
     ? "filename = true, union_by_name = true, format = 'auto', maximum_object_size = 268435456"
-    : "filename = true, union_by_name = true";
+    : `filename = true${source.mixed ? ", union_by_name = true" : ""}`;
   // <study_dir>/<run_dir>/<file>: the two folders above each file.
   return `CREATE VIEW ${name} AS SELECT ` +
     `regexp_extract(filename, '^(.*)/[^/]+/[^/]+$', 1) AS study_dir, ` +
