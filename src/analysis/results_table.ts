@@ -10,7 +10,13 @@ export interface ResultFields extends StabilityInput {
   mj_per_tok_total: number | null;
   mj_per_tok_adjusted: number | null;
   measurement_warnings: readonly string[];
-  latency_stats: { ttft_median_ms: number | null; itl_median_ms: number | null } | null;
+  latency_stats: {
+    ttft_median_ms: number | null;
+    ttft_p90_ms?: number | null;
+    itl_median_ms: number | null;
+    itl_p90_ms?: number | null;
+    tpot_median_ms?: number | null;
+  } | null;
 }
 
 /** What the table reads of a loaded study (LoadedStudy has it). */
@@ -33,23 +39,47 @@ export interface HeadlineMetric {
   key: string;
   label: string;
   digits: number;
+  /** Shown in the text and HTML tables (JSON and CSV have every metric). */
+  inTable: boolean;
   of(result: ResultFields): number | null;
+}
+
+/** A latency percentile of result.json's latency_stats, milliseconds. */
+function latencyMetric(
+  metric: {
+    key: string;
+    label: string;
+    field: keyof NonNullable<ResultFields["latency_stats"]>;
+    inTable: boolean;
+  },
+): HeadlineMetric {
+  return {
+    key: metric.key,
+    label: metric.label,
+    digits: metric.key.startsWith("ttft") ? 1 : 2,
+    inTable: metric.inTable,
+    of: (r) => r.latency_stats?.[metric.field] ?? null,
+  };
 }
 
 /** The metrics `llem results` summarises across cycles, in column order. */
 export const HEADLINE_METRICS: readonly HeadlineMetric[] = [
-  { key: "energy_j", label: "energy J", digits: 1, of: (r) => r.total_energy_j },
-  { key: "mj_per_tok", label: "mJ/tok", digits: 3, of: (r) => r.mj_per_tok_total },
-  { key: "mj_per_tok_adj", label: "mJ/tok adj", digits: 3, of: (r) => r.mj_per_tok_adjusted },
-  { key: "tok_per_s", label: "tok/s", digits: 1, of: (r) => r.avg_tokens_per_second },
+  { key: "energy_j", label: "energy J", digits: 1, inTable: true, of: (r) => r.total_energy_j },
+  { key: "mj_per_tok", label: "mJ/tok", digits: 3, inTable: true, of: (r) => r.mj_per_tok_total },
+  { key: "mj_per_tok_adj", label: "mJ/tok adj", digits: 3, inTable: true, of: (r) => r.mj_per_tok_adjusted },
+  { key: "tok_per_s", label: "tok/s", digits: 1, inTable: true, of: (r) => r.avg_tokens_per_second },
   {
     key: "power_w",
     label: "power W",
     digits: 1,
+    inTable: true,
     of: (r) => (r.total_inference_time_sec > 0 ? r.total_energy_j / r.total_inference_time_sec : null),
   },
-  { key: "ttft_p50_ms", label: "TTFT p50 ms", digits: 1, of: (r) => r.latency_stats?.ttft_median_ms ?? null },
-  { key: "itl_p50_ms", label: "ITL p50 ms", digits: 2, of: (r) => r.latency_stats?.itl_median_ms ?? null },
+  latencyMetric({ key: "ttft_p50_ms", label: "TTFT p50 ms", field: "ttft_median_ms", inTable: true }),
+  latencyMetric({ key: "itl_p50_ms", label: "ITL p50 ms", field: "itl_median_ms", inTable: true }),
+  latencyMetric({ key: "ttft_p90_ms", label: "TTFT p90 ms", field: "ttft_p90_ms", inTable: false }),
+  latencyMetric({ key: "itl_p90_ms", label: "ITL p90 ms", field: "itl_p90_ms", inTable: false }),
+  latencyMetric({ key: "tpot_p50_ms", label: "TPOT p50 ms", field: "tpot_median_ms", inTable: false }),
 ];
 
 /** A coefficient of variation across cycles above this flags the experiment as unstable. */

@@ -8,6 +8,9 @@ export function meanText(stats: MetricSummary | undefined, digits: number): stri
   return stats.ci95_high !== null ? `${mean} ±${(stats.ci95_high - stats.mean).toFixed(digits)}` : mean;
 }
 
+/** The metrics the text and HTML tables show (JSON and CSV give every headline metric). */
+const TABLE_METRICS = HEADLINE_METRICS.filter((metric) => metric.inTable);
+
 /**
  * The columns every rendering of the results table shares (text, HTML): the experiment, its swept values,
  * its cycles and each headline metric as a mean ±95% CI. Renderers add their own (flags, a baseline).
@@ -15,14 +18,14 @@ export function meanText(stats: MetricSummary | undefined, digits: number): stri
 export function tableColumns(rows: readonly ExperimentRow[]): { header: string[]; cells: string[][] } {
   const keys = [...new Set(rows.flatMap((row) => Object.keys(row.values)))];
   return {
-    header: ["exp", "engine", "model", ...keys, "cycles", ...HEADLINE_METRICS.map((m) => m.label)],
+    header: ["exp", "engine", "model", ...keys, "cycles", ...TABLE_METRICS.map((m) => m.label)],
     cells: rows.map((row) => [
       String(row.experiment),
       row.engine,
       row.model,
       ...keys.map((key) => valueText(row.values[key])),
       `${row.cycles.completed}/${row.cycles.planned}`,
-      ...HEADLINE_METRICS.map((m) => meanText(row.metrics[m.key], m.digits)),
+      ...TABLE_METRICS.map((m) => meanText(row.metrics[m.key], m.digits)),
     ]),
   };
 }

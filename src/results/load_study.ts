@@ -1,8 +1,14 @@
 import { z } from "zod";
+import { LlemError } from "../errors/llem_error.ts";
 import type { Manifest, ManifestRun } from "./manifest_schema.ts";
 import { ManifestUnreadable, readManifest } from "./manifest_store.ts";
 import { type ExperimentResult, experimentResultSchema, RESULT_SCHEMA_VERSION } from "./result_schema.ts";
 import { resolveInside, RESULT_FILE, STUDY_ARTEFACTS_DIR } from "./study_layout.ts";
+
+/** A study file that cannot be read as what it should be (a truncated Parquet file): bad input, exit 2. */
+export class ResultsUnreadable extends LlemError {
+  readonly kind = "bad_input";
+}
 
 /** What a study's plan says of each experiment, as _study-artefacts/plan.json keeps it. */
 const storedPlanSchema = z.object({

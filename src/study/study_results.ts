@@ -5,7 +5,7 @@ import {
 } from "../analysis/request_statistics.ts";
 import { type ExperimentRow, resultsTable } from "../analysis/results_table.ts";
 import { UsageError } from "../errors/usage_error.ts";
-import { type LoadedStudy, loadStudy } from "../results/load_study.ts";
+import { type LoadedStudy, loadStudy, ResultsUnreadable } from "../results/load_study.ts";
 import { readParquetRows } from "../results/read_parquet.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
 import { REQUESTS_FILE, resolveInside, TIMESERIES_FILE } from "../results/study_layout.ts";
@@ -61,7 +61,7 @@ export function openStudyResults(dir: string): StudyResults {
         : await requests(runDir),
     timeseries: (runDir) => {
       runOf(runDir);
-      return readParquetRows(resolveInside(dir, `${runDir}/${TIMESERIES_FILE}`));
+      return readRows(resolveInside(dir, `${runDir}/${TIMESERIES_FILE}`));
     },
     requestStatistics: async (runDir) => {
       const rows = await requests(runDir);
@@ -89,7 +89,7 @@ export function openStudyResults(dir: string): StudyResults {
 }
 
 async function readRequests(runPath: string, runDir: string): Promise<RequestRow[]> {
-  const rows = await readParquetRows(`${runPath}/${REQUESTS_FILE}`);
+  const rows = await readRows(`${runPath}/${REQUESTS_FILE}`);
   return rows.map((row) => {
     const record = {
       index: Number(row.request_index),
@@ -104,6 +104,19 @@ async function readRequests(runPath: string, runDir: string): Promise<RequestRow
     );
     return { ...plain, ...requestDimensions(record), run_dir: runDir };
   });
+}
+
+/** A Parquet file's rows; a file that cannot be read (truncated, overwritten) is ResultsUnreadable. */
+async function readRows(path: string): Promise<Record<string, unknown>[]> {
+  try {
+    return await readParquetRows(path);
+  } catch (error) {
+    throw new ResultsUnreadable(
+      `cannot read "${path}": ${(error as Error).message}`,
+      "the file is damaged: llem run CONFIG DIR --resume measures a run with damaged files again",
+      { cause: error },
+    );
+  }
 }
 
 /** Seed 000's duration_sec: end_time − start_time of the experiment, seconds. */
