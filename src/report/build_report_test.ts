@@ -74,5 +74,16 @@ Deno.test("downsamplePower() keeps at most 200 buckets with each one's min, mean
   assert.equal(series.points.length, 200);
   assert.ok(series.points.every((p) => p.min === 100 && p.max === 300 && Math.abs(p.mean - 200) < 1e-9));
   assert.ok(series.points[0]!.t > 0 && series.points.at(-1)!.t < 10, "time from the first sample");
-  assert.deepEqual(downsamplePower("none", []).points, []);
+  assert.deepEqual(downsamplePower("none", []), { run: "none", points: [], window: null });
+  const windowed = downsamplePower("w", [
+    { t: 10, power_w: 50, phase: "idle", clock_event_reasons: 0n },
+    { t: 11, power_w: 300, phase: "measure", clock_event_reasons: 0x20n },
+    { t: 13, power_w: 300, phase: "measure", clock_event_reasons: 0x1n },
+  ]);
+  assert.deepEqual(windowed.window, { start: 1, end: 3 });
+  assert.deepEqual(
+    windowed.points.map((p) => p.throttled).filter(Boolean).length,
+    1,
+    "only thermal counts, not idle",
+  );
 });

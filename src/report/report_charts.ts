@@ -128,24 +128,47 @@ export function paretoChart(rows: readonly ExperimentRow[], axis: ParetoAxis = P
 /** One run's power, downsampled: time from its first sample, and min, mean and max per bucket. */
 export interface PowerSeries {
   run: string;
-  points: { t: number; min: number; mean: number; max: number; phase: string }[];
+  points: { t: number; min: number; mean: number; max: number; phase: string; throttled: boolean }[];
+  /** The measurement window's edges, seconds from the first sample; null when no sample was in it. */
+  window: { start: number; end: number } | null;
 }
 
-/** Power over time per run: the mean line within its min-max envelope. */
+/**
+ * Power over time per run: the mean line within its min-max envelope, the measurement window shaded
+ * between dashed edges, and throttled moments as red ticks along the bottom.
+ */
 export function powerChart(series: readonly PowerSeries[]): ReportChart {
   const values = series.flatMap((run) => run.points.map((point) => ({ run: run.run, ...point })));
+  const windows = series.flatMap((run) => (run.window ? [{ run: run.run, ...run.window }] : []));
+  const throttled = values.filter((point) => point.throttled);
   return {
     id: "power",
     title: "GPU power over time",
     caption:
       "per run, from its first sample (baselines, loading and the window alike); the band is the min-max " +
-      "of each time bucket, the line its mean",
+      "of each time bucket, the line its mean; the measurement window is shaded between dashed edges, and " +
+      "red ticks at the bottom mark throttling",
     spec: {
       $schema: SCHEMA,
       data: { values },
       width: 560,
       height: 260,
       layer: [
+        {
+          data: { values: windows },
+          mark: { type: "rect", opacity: 0.06, color: "#555" },
+          encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } },
+        },
+        {
+          data: { values: windows.flatMap((w) => [{ run: w.run, t: w.start }, { run: w.run, t: w.end }]) },
+          mark: { type: "rule", strokeDash: [4, 3] },
+          encoding: { x: { field: "t", type: "quantitative" }, color: { field: "run", type: "nominal" } },
+        },
+        {
+          data: { values: throttled },
+          mark: { type: "tick", color: "#d62728", thickness: 2 },
+          encoding: { x: { field: "t", type: "quantitative" }, y: { datum: 0, type: "quantitative" } },
+        },
         {
           mark: { type: "area", opacity: 0.2 },
           encoding: {
