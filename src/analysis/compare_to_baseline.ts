@@ -23,20 +23,27 @@ export interface BaselineComparison {
 }
 
 /**
- * Match each experiment of `study` to one of `baseline` (the same measurement_config_hash, else the same
- * model and values of every key either study sweeps) and compare their cycles metric by metric.
+ * Match each experiment of `study` to one of `baseline` (the same measurement_config_hash, else the one
+ * baseline experiment with the same model, engine and values of every key either study sweeps; several such
+ * is no match) and compare their cycles metric by metric.
  */
 export function compareToBaseline(study: StudyToCompare, baseline: StudyToCompare): BaselineComparison[] {
   const keys = [...new Set([...study.plan.varying_keys, ...baseline.plan.varying_keys])];
   const identity = (config: Record<string, unknown>) =>
-    canonicalJson([config.model ?? null, ...keys.map((key) => valueAtPath(config, key) ?? null)]);
+    canonicalJson([
+      config.model ?? null,
+      config.engine ?? null,
+      ...keys.map((key) => valueAtPath(config, key) ?? null),
+    ]);
   return study.plan.experiments.map((experiment) => {
     const byHash = baseline.plan.experiments.find((b) =>
       b.measurement_config_hash === experiment.measurement_config_hash
     );
-    const byValues = byHash
-      ? undefined
-      : baseline.plan.experiments.find((b) => identity(b.config) === identity(experiment.config));
+    // By values only when exactly one baseline experiment has them: an ambiguous match is no match.
+    const candidates = byHash
+      ? []
+      : baseline.plan.experiments.filter((b) => identity(b.config) === identity(experiment.config));
+    const byValues = candidates.length === 1 ? candidates[0] : undefined;
     const match = byHash ?? byValues ?? null;
     const metrics = match === null ? {} : Object.fromEntries(HEADLINE_METRICS.map((metric) => [
       metric.key,

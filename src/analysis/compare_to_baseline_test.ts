@@ -43,4 +43,8 @@ Deno.test("compareToBaseline() matches experiments by hash, else by swept values
   // Equal variances and sizes: df 4, t(0.975, 4) = 2.776445105, se = √(2/3).
   assert.ok(Math.abs(energy.ci95_high! - (-3 + 2.776445105 * Math.sqrt(2 / 3))) < 1e-8);
   assert.deepEqual(compared[2]!.metrics, {}, "no match, no comparison");
+  // Two baseline experiments with the same swept values (they differ in a key no one sweeps): ambiguous.
+  const twins = study("t", { 1: [4], 8: [10] });
+  twins.plan.experiments[1]!.config.generation = { batch_size: 1 };
+  assert.equal(compareToBaseline(study("a", { 1: [1] }), twins)[0]!.baseline, null);
 });

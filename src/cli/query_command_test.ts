@@ -46,6 +46,18 @@ Deno.test("llem query runs DuckDB SQL over a study's runs, results, timeseries a
     assert.equal(joined.length, 2);
     assert.ok(joined.every((r: { samples: number }) => r.samples > 0));
 
+    // Named directly or through its folder, a study's runs join its files on (study_dir, run_dir).
+    for (const where of [dir, "results"]) {
+      const [joinedRuns] = JSON.parse(
+        await query(
+          "select count(*) as n from runs join experiments using (study_dir, run_dir)",
+          where,
+          "--format",
+          "json",
+        ),
+      );
+      assert.equal(joinedRuns.n, 2, where);
+    }
     const table = await query("select run_index, status from runs order by run_index", dir);
     assert.deepEqual(table.trim().split("\n"), [
       "run_index  status",

@@ -53,16 +53,25 @@ function completedRuns(study: LoadedStudy): { dir: string; result: ExperimentRes
   return study.runs.flatMap((run) => (run.result ? [{ dir: run.entry.dir, result: run.result }] : []));
 }
 
-/** The measurement window of a run: where it starts (Unix seconds) and how long it lasts. */
+/**
+ * A run's figures for a peer's format: where its measurement window starts (Unix seconds), and the span
+ * `total_energy_j` covers (the measured slice: the window, or the window without its edges), whose
+ * duration every power and rate is over.
+ */
 function windowOf(result: ExperimentResult): { start: number; seconds: number } {
-  const seconds = result.energy_breakdown?.window_duration_s ?? result.total_inference_time_sec;
-  return { start: Date.parse(result.end_time) / 1000 - seconds, seconds };
+  const window = result.energy_breakdown?.window_duration_s ?? result.total_inference_time_sec;
+  return { start: Date.parse(result.end_time) / 1000 - window, seconds: result.total_inference_time_sec };
+}
+
+/** A run's energy over its whole window, which every request of the window shares. */
+export function windowEnergy(result: ExperimentResult): number {
+  return result.energy_breakdown?.window_energy_j ?? result.total_energy_j;
 }
 
 /**
  * Zeus's window log: `start_time,window_name,elapsed_time,gpu{i}_energy` per run (the window's start in
- * Unix seconds, the run's directory as the window's name, its length, each GPU's joules), as Zeus's
- * ZeusMonitor writes with `log_file`.
+ * Unix seconds, the run's directory as the window's name, the measured slice's length and each GPU's joules
+ * over it), as Zeus's ZeusMonitor writes with `log_file`.
  */
 export function renderZeusCsv(study: LoadedStudy): string {
   const runs = completedRuns(study);
@@ -151,7 +160,7 @@ export function renderMlEnergy(study: LoadedStudy): string {
       tensor_parallel: valueAt(experiment.config, ["vllm", "tensor_parallel_size"]) ?? 1,
       energy_per_token_joules: mean((r) => (r.mj_per_tok_total === null ? null : r.mj_per_tok_total / 1000)),
       energy_per_request_joules: mean((r) =>
-        r.latency_stats?.request_count ? r.total_energy_j / r.latency_stats.request_count : null
+        r.latency_stats?.request_count ? windowEnergy(r) / r.latency_stats.request_count : null
       ),
       avg_power_watts: mean((
         r,

@@ -5,6 +5,7 @@ import { LLEM_VERSION } from "../study/llem_version.ts";
 import { openStudyResults, type RequestRow, type StudyResults } from "../study/study_results.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
+import { windowEnergy } from "./render_export.ts";
 import { studyRows } from "./render_results.ts";
 
 /** Runs whose power the report draws, per study (the first ones, in run order). */
@@ -99,7 +100,7 @@ function requestFigures(
     const joules = runs.flatMap((run) => {
       const own = byRun.get(run.entry.dir) ?? [];
       const tokens = own.reduce((sum, r) => sum + r.num_tokens_output, 0);
-      return tokens > 0 ? own.map((r) => run.result!.total_energy_j * r.num_tokens_output / tokens) : [];
+      return tokens > 0 ? own.map((r) => windowEnergy(run.result!) * r.num_tokens_output / tokens) : [];
     });
     const experiment = experimentLabel(row);
     return {

@@ -75,6 +75,17 @@ Deno.test("downsamplePower() keeps at most 200 buckets with each one's min, mean
   assert.ok(series.points.every((p) => p.min === 100 && p.max === 300 && Math.abs(p.mean - 200) < 1e-9));
   assert.ok(series.points[0]!.t > 0 && series.points.at(-1)!.t < 10, "time from the first sample");
   assert.deepEqual(downsamplePower("none", []), { run: "none", points: [], window: null });
+  // Two GPUs at 100 W and 250 W: the run draws 350 W, as its energy sums them.
+  const two = downsamplePower(
+    "two",
+    [0, 1].flatMap((gpu) =>
+      Array.from(
+        { length: 10 },
+        (_, i) => ({ t: i, gpu_idx: gpu, power_w: gpu ? 250 : 100, phase: "measure" }),
+      )
+    ),
+  );
+  assert.ok(two.points.every((p) => p.mean === 350 && p.min === 350 && p.max === 350));
   const windowed = downsamplePower("w", [
     { t: 10, power_w: 50, phase: "idle", clock_event_reasons: 0n },
     { t: 11, power_w: 300, phase: "measure", clock_event_reasons: 0x20n },

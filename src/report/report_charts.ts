@@ -173,7 +173,7 @@ export function powerChart(series: readonly PowerSeries[]): ReportChart {
           mark: { type: "area", opacity: 0.2 },
           encoding: {
             x: { field: "t", type: "quantitative", title: "seconds" },
-            y: { field: "min", type: "quantitative", title: "watts" },
+            y: { field: "min", type: "quantitative", title: "watts, the run's GPUs together" },
             y2: { field: "max" },
             color: { field: "run", type: "nominal", legend: null },
           },

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ManifestUnreadable } from "./manifest_store.ts";
 import { MANIFEST_FILE, resolveInside } from "./study_layout.ts";
 
@@ -6,7 +7,8 @@ import { MANIFEST_FILE, resolveInside } from "./study_layout.ts";
  * (a results folder), sorted. ManifestUnreadable (exit 2) when there are none.
  */
 export function findStudyDirs(dir: string): string[] {
-  if (isFile(resolveInside(dir, MANIFEST_FILE))) return [dir];
+  // Absolute, as the file views' paths are: runs and files join on study_dir.
+  if (isFile(resolveInside(dir, MANIFEST_FILE))) return [resolve(dir)];
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
