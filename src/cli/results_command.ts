@@ -25,8 +25,8 @@ export const resultsCommand: Command = {
     "across cycles ±95% confidence interval (Student's t), with flags for what is missing (cycles not run, " +
     "failed runs, unreadable results), unstable (coefficient of variation over 10%) or warned about. Reads " +
     "only manifest.json, the plan and result.json files. A partial study is shown with what it lacks. With " +
-    "--baseline, each experiment is matched to the baseline study's (the same config hash, else the same " +
-    "model and swept values) and every metric compared: the ratio of means and the difference with its 95% " +
+    "--baseline, each experiment is matched to the baseline study's (the same config hash, else the one " +
+    "with the same model, engine and swept values) and every metric compared: the ratio of means and the difference with its 95% " +
     "confidence interval by Welch's t-test.",
   positionals: ["DIR..."],
   options: [
