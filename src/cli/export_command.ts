@@ -3,6 +3,7 @@ import { UsageError } from "../errors/usage_error.ts";
 import { loadStudy } from "../results/load_study.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
+import { writeOutputFile } from "./write_output_file.ts";
 import { renderCodeCarbonCsv, renderMlEnergy, renderZeusCsv } from "./render_export.ts";
 import { renderResultsCsv, studyRows } from "./render_results.ts";
 
@@ -63,7 +64,7 @@ export const exportCommand: Command = {
     else text = renderCodeCarbonCsv(study, gridOf(args.values));
     const output = args.values.output as string | undefined;
     if (output === undefined) io.out(text);
-    else Deno.writeTextFileSync(output, text);
+    else writeOutputFile(output, text);
     return EXIT.ok;
   },
 };

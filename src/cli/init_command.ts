@@ -1,6 +1,7 @@
 import { ENGINE_IDS, isEngineId } from "../config/engine_id.ts";
 import { starterConfig } from "../config/starter_config.ts";
 import type { Command } from "./command.ts";
+import { writeOutputFile } from "./write_output_file.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { EXIT } from "./exit_code.ts";
 
@@ -58,17 +59,7 @@ export const initCommand: Command = {
       io.out(text);
       return EXIT.ok;
     }
-    try {
-      Deno.writeTextFileSync(output, text, { createNew: true });
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) {
-        throw new UsageError(`"${output}" already exists`, "choose another name, or delete the file first");
-      }
-      if (error instanceof Deno.errors.NotFound) {
-        throw new UsageError(`cannot write "${output}": its folder does not exist`);
-      }
-      throw error;
-    }
+    writeOutputFile(output, text, { createNew: true });
     io.err(`wrote ${output}; preview it with: llem plan ${output}\n`);
     return EXIT.ok;
   },

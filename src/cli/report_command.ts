@@ -5,6 +5,7 @@ import { LLEM_VERSION } from "../study/llem_version.ts";
 import { openStudyResults, type RequestRow, type StudyResults } from "../study/study_results.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
+import { writeOutputFile } from "./write_output_file.ts";
 import { windowEnergy } from "./render_export.ts";
 import { studyRows } from "./render_results.ts";
 
@@ -44,7 +45,7 @@ export const reportCommand: Command = {
       llemVersion: LLEM_VERSION,
     });
     const output = (args.values.output as string | undefined) ?? "report.html";
-    Deno.writeTextFileSync(output, html);
+    writeOutputFile(output, html);
     io.out(`report: ${output}\n`);
     return EXIT.ok;
   },

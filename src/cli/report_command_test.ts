@@ -14,3 +14,28 @@ Deno.test("llem report refuses a study with a truncated Parquet file (exit 2), n
     assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack");
   });
 });
+
+Deno.test("llem report and export to a folder that does not exist, or one llem may not write, exit 2 or 3, no stack", async () => {
+  await withMeasuredStudy(twoByTwoStudy("nowhere"), async (study, dir) => {
+    const readOnly = join(study.dir, "read-only");
+    Deno.mkdirSync(readOnly, { mode: 0o555 });
+    const cases: [string[], number, RegExp][] = [
+      [["report", dir, "-o", join(study.dir, "no-such-folder", "r.html")], 2, /its folder does not exist/],
+      [
+        ["export", dir, "--format", "csv", "-o", join(study.dir, "no-such-folder", "t.csv")],
+        2,
+        /its folder does not exist/,
+      ],
+    ];
+    // Root may write anywhere: the read-only case only means something for another user.
+    if (Deno.uid() !== 0) {
+      cases.push([["report", dir, "-o", join(readOnly, "r.html")], 3, /permission denied/]);
+    }
+    for (const [args, code, message] of cases) {
+      const result = await run(args, study);
+      assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, "no stack");
+    }
+  });
+});
