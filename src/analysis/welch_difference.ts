@@ -1,3 +1,4 @@
+import { cycleStatistics } from "../measure/cycle_statistics.ts";
 import { studentTQuantile } from "./student_t.ts";
 
 /** The difference of two means with its 95% CI by Welch's t (unequal variances), and their ratio. */
@@ -20,23 +21,16 @@ export interface MeanComparison {
  */
 export function welchDifference(a: readonly number[], b: readonly number[]): MeanComparison {
   const none = { ratio: null, difference: null, ci95_low: null, ci95_high: null, df: null };
-  if (a.length === 0 || b.length === 0) return none;
-  const [ma, mb] = [mean(a), mean(b)];
-  const ratio = mb !== 0 ? ma / mb : null;
-  const difference = ma - mb;
-  if (a.length < 2 || b.length < 2) return { ...none, ratio, difference };
-  const [va, vb] = [variance(a, ma) / a.length, variance(b, mb) / b.length];
+  const [sa, sb] = [cycleStatistics(a), cycleStatistics(b)];
+  if (sa.mean === null || sb.mean === null) return none;
+  const ratio = sb.mean !== 0 ? sa.mean / sb.mean : null;
+  const difference = sa.mean - sb.mean;
+  if (sa.std === null || sb.std === null) return { ...none, ratio, difference };
+  // Each mean's squared standard error.
+  const [va, vb] = [sa.std ** 2 / sa.n, sb.std ** 2 / sb.n];
   const se = Math.sqrt(va + vb);
   if (se === 0) return { ratio, difference, ci95_low: difference, ci95_high: difference, df: null };
-  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  const df = (va + vb) ** 2 / (va ** 2 / (sa.n - 1) + vb ** 2 / (sb.n - 1));
   const half = studentTQuantile(0.975, df) * se;
   return { ratio, difference, ci95_low: difference - half, ci95_high: difference + half, df };
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function variance(values: readonly number[], center: number): number {
-  return values.reduce((sum, value) => sum + (value - center) ** 2, 0) / (values.length - 1);
 }

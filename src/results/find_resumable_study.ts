@@ -2,6 +2,7 @@ import type { Manifest } from "./manifest_schema.ts";
 import { readManifest } from "./manifest_store.ts";
 import { MANIFEST_FILE, resolveInside, sanitizeName, STUDY_DIR_PATTERN } from "./study_layout.ts";
 import { isStudyLocked } from "./study_lock.ts";
+import { isFile } from "./is_file.ts";
 
 /**
  * The study `--resume` picks in an output directory: `resumable`; `live` when another llem holds its lock
@@ -89,15 +90,6 @@ function studyDirNames(outputDir: string): string[] {
     return [...Deno.readDirSync(outputDir)].filter((entry) => entry.isDirectory).map((entry) => entry.name);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { ManifestUnreadable } from "./manifest_store.ts";
 import { MANIFEST_FILE, resolveInside } from "./study_layout.ts";
+import { isFile } from "./is_file.ts";
 
 /**
  * The study directories `dir` names: itself when it holds a manifest.json, else its sub-folders that do
@@ -26,11 +27,3 @@ export function findStudyDirs(dir: string): string[] {
 }
 
 const NOT_STUDIES = "name a study directory (results/<study>_<time>) or the folder that holds them (results)";
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}

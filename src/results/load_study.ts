@@ -58,7 +58,8 @@ export function loadStudy(dir: string): LoadedStudy {
   return { dir, manifest, plan, runs };
 }
 
-function readStoredPlan(dir: string): StoredPlan {
+/** The plan a study was started with, as _study-artefacts/plan.json keeps it; ManifestUnreadable (exit 2) if not. */
+export function readStoredPlan(dir: string): StoredPlan {
   const path = resolveInside(dir, `${STUDY_ARTEFACTS_DIR}/plan.json`);
   let data: unknown;
   try {
@@ -66,7 +67,7 @@ function readStoredPlan(dir: string): StoredPlan {
   } catch (error) {
     throw new ManifestUnreadable(
       `cannot read "${path}", the plan of the study: ${(error as Error).message}`,
-      "name a study directory llem wrote, whole (results/<study>_<time>)",
+      "name a study directory llem wrote, whole (results/<study>_<time>), or restore the file from a copy",
       { cause: error },
     );
   }

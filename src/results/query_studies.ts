@@ -4,6 +4,7 @@ import { findStudyDirs } from "./find_study_dirs.ts";
 import type { Manifest } from "./manifest_schema.ts";
 import { readManifest } from "./manifest_store.ts";
 import { REQUESTS_FILE, resolveInside, RESULT_FILE, TIMESERIES_FILE } from "./study_layout.ts";
+import { isFile } from "./is_file.ts";
 
 /** An SQL statement DuckDB refused (bad input, exit 2), with DuckDB's own message. */
 export class QueryFailed extends LlemError {
@@ -179,12 +180,4 @@ function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "NULL";
   return `'${String(value).replaceAll("'", "''")}'`;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 import type { PlannedRun, StudyPlan } from "../config/build_plan.ts";
 import { canonicalJson } from "../config/canonical_json.ts";
 import { flattenData } from "../config/flatten_data.ts";
-import { isPlainObject } from "../config/plain_object.ts";
+import type { StoredPlan } from "../results/load_study.ts";
 import type { ManifestRun } from "../results/manifest_schema.ts";
 import { runDirName } from "../results/study_layout.ts";
 
@@ -65,19 +65,12 @@ const CHANGES_NAMED = 3;
  * (gpus, runner, image, python...), so without this a resume could finish an experiment on other GPUs or
  * another image and pool both in its statistics.
  */
-export function experimentChanges(stored: unknown, plan: StudyPlan): string | null {
-  const before = new Map<number, unknown>();
-  const experiments = isPlainObject(stored) && Array.isArray(stored.experiments) ? stored.experiments : null;
-  if (!experiments) return "its plan.json has no experiments";
-  for (const experiment of experiments) {
-    if (isPlainObject(experiment) && typeof experiment.id === "number") {
-      before.set(experiment.id, experiment.config);
-    }
-  }
+export function experimentChanges(stored: Pick<StoredPlan, "experiments">, plan: StudyPlan): string | null {
+  const before = new Map(stored.experiments.map((experiment) => [experiment.id, experiment.config]));
   const changes: string[] = [];
   for (const experiment of plan.experiments) {
     const config = before.get(experiment.id);
-    if (!isPlainObject(config)) return `experiment ${experiment.id} is not in its plan.json`;
+    if (!config) return `experiment ${experiment.id} is not in its plan.json`;
     changes.push(
       ...changedKeys(config, JSON.parse(JSON.stringify(experiment.config))).map((change) =>
         `experiment ${experiment.id}'s ${change}`

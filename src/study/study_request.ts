@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { StudyPlan } from "../config/build_plan.ts";
 import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
 import { NotReadyError } from "../errors/not_ready_error.ts";
@@ -7,8 +7,8 @@ import { type GpuEnvironment, gpuEnvironment } from "../gpu/select_gpus.ts";
 import { nvmlLibraryPath } from "../gpu/nvml_gpu_system.ts";
 import { findResumableStudy } from "../results/find_resumable_study.ts";
 import type { Manifest } from "../results/manifest_schema.ts";
+import { readStoredPlan } from "../results/load_study.ts";
 import { ManifestUnreadable, readManifest } from "../results/manifest_store.ts";
-import { STUDY_ARTEFACTS_DIR } from "../results/study_layout.ts";
 import { isStudyLocked, StudyBusy } from "../results/study_lock.ts";
 import { huggingFaceCacheDir } from "../runners/hugging_face_cache_dir.ts";
 import { tmpDirOf } from "../runners/llem_runtime_dir.ts";
@@ -177,20 +177,6 @@ function resumeTarget(
     );
   }
   return { dir, manifest, picked: picked?.why ?? null };
-}
-
-/** The plan a study was started with, as _study-artefacts/plan.json keeps it. */
-function readStoredPlan(dir: string): unknown {
-  const path = join(dir, STUDY_ARTEFACTS_DIR, "plan.json");
-  try {
-    return JSON.parse(Deno.readTextFileSync(path));
-  } catch (error) {
-    throw new ManifestUnreadable(
-      `cannot read "${path}", the plan the study was started with: ${(error as Error).message}`,
-      "restore it from a copy, or start the study afresh without --resume",
-      { cause: error },
-    );
-  }
 }
 
 /** The study --resume without a directory finishes, and why that one; refuses one another llem runs. */
