@@ -1,6 +1,6 @@
 /** `llem query` as a user runs it, over a study `llem run` wrote against the stand-ins. */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { experimentYaml, manifestOf, run, withMeasuredStudy } from "../../tests/study_fixture.ts";
 
 const twoRuns = (model: string) => `
@@ -47,7 +47,8 @@ Deno.test("llem query runs DuckDB SQL over a study's runs, results, timeseries a
     assert.ok(joined.every((r: { samples: number }) => r.samples > 0));
 
     // Named directly or through its folder, a study's runs join its files on (study_dir, run_dir).
-    for (const where of [dir, "results"]) {
+    // (relative, with a trailing slash, as a shell completes it; llem runs in the study's folder).
+    for (const where of [`${relative(study.dir, dir)}/`, dir, "results"]) {
       const [joinedRuns] = JSON.parse(
         await query(
           "select count(*) as n from runs join experiments using (study_dir, run_dir)",
