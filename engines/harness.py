@@ -20,6 +20,10 @@ import threading
 import time
 import traceback
 
+# No __pycache__ beside adapter_common and the adapters: a source checkout stays clean, and a read-only mount
+# of this folder is never written to. Set before any of them is imported.
+sys.dont_write_bytecode = True
+
 PROTOCOL_VERSION = 1
 HARNESS_VERSION = "0.1.0"
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,9 +1,12 @@
-/** What a parity script under scripts/parity/ made (a Python, a wheel): its path, or null when absent. */
+/**
+ * What a setup script under scripts/ made (a Python, a wheel, a source tree), asked with its `--check`: its
+ * path, or null when absent.
+ */
 const repo = new URL("../", import.meta.url).pathname;
 
-export function parityTool(script: string): string | null {
+export function parityTool(script: string, folder = "scripts/parity"): string | null {
   const found = new Deno.Command("bash", {
-    args: [`${repo}scripts/parity/${script}`, "--check"],
+    args: [`${repo}${folder}/${script}`, "--check"],
     stdout: "piped",
     stderr: "null",
   }).outputSync();

@@ -19,6 +19,7 @@ from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from support import ENGINES, HARNESS, REQUEST_FIELDS, workload  # noqa: E402
+from api_fakes import ApiClass, load_api  # noqa: E402
 import adapter_common  # noqa: E402  (engines/ is on sys.path by support, as the harness puts it there)
 import harness  # noqa: E402
 from test_harness import check_harness_message  # noqa: E402
@@ -131,7 +132,8 @@ class FakeModel:
         self.config = types.SimpleNamespace(num_hidden_layers=2, hidden_size=16, vocab_size=50,
                                             _attn_implementation=reported)
         self.generation_config = types.SimpleNamespace(eos_token_id=[EOS])
-        dtype = kwargs.get("torch_dtype")
+        # transformers takes `dtype` since 4.56 (`torch_dtype` before): the fake answers to its own version's.
+        dtype = kwargs.get("dtype" if state.transformers_version >= (4, 56) else "torch_dtype")
         self.dtype = dtype if isinstance(dtype, FakeDtype) else FakeDtype("float32")
         self.device = "cpu"
         self.evaluated = False
@@ -187,6 +189,8 @@ class FakeState:
         self.sampling_params = []
         self.metrics = None  # vllm: None, "v1" or "v0"
         self.perf_metrics = True  # tensorrt_llm: whether requested perf metrics are returned
+        self.transformers_version = (5, 0)
+        self.unknown_reads = []  # reads of members the real engine class lacks (api_fakes.StrictObject)
 
 
 def make_torch(state):
@@ -225,7 +229,7 @@ def make_torch(state):
 
 def make_transformers(state):
     transformers = types.ModuleType("transformers")
-    transformers.__version__ = "0.0+fake"
+    transformers.__version__ = "%d.%d.0+fake" % state.transformers_version
 
     class BaseStreamer:
         def put(self, value):
@@ -272,28 +276,41 @@ def make_transformers(state):
 
 # --- fake vllm ---
 
+VLLM_API = load_api("vllm")
+
+
 def make_vllm(state):
+    """vLLM as the snapshot of its source says it is: its LLM takes its own keywords and EngineArgs' fields,
+    SamplingParams its fields, and its outputs and configs have only their real members."""
     vllm = types.ModuleType("vllm")
+    vllm.__version__ = VLLM_API["version"]
+    api = {name: ApiClass(VLLM_API, name) for name in VLLM_API["classes"]}
+    llm_api = ApiClass(VLLM_API, "LLM", forwards_to="EngineArgs")
+    reads = state.unknown_reads
 
     class SamplingParams:
         def __init__(self, **kwargs):
+            api["SamplingParams"].check_call(kwargs)
             self.kwargs = kwargs
             state.sampling_params.append(kwargs)
 
     class LLM:
         def __init__(self, **kwargs):
+            llm_api.check_call(kwargs)
             self.kwargs = kwargs
             state.llms.append(self)
-            model_config = types.SimpleNamespace(
-                dtype=FakeDtype("bfloat16"), max_model_len=2048, quantization=None, enforce_eager=False, seed=0,
-                hf_config=types.SimpleNamespace(num_hidden_layers=3, hidden_size=24, vocab_size=50))
-            config = types.SimpleNamespace(
-                model_config=model_config,
-                cache_config=types.SimpleNamespace(block_size=16, gpu_memory_utilization=0.9, cache_dtype="auto",
-                                                   num_gpu_blocks=1234, enable_prefix_caching=None),
-                scheduler_config=types.SimpleNamespace(max_num_seqs=256, max_num_batched_tokens=8192),
-                parallel_config=types.SimpleNamespace(tensor_parallel_size=1, pipeline_parallel_size=1))
-            self.llm_engine = types.SimpleNamespace(vllm_config=config)
+            model_config = api["ModelConfig"].make(
+                reads, dtype=FakeDtype("bfloat16"), max_model_len=2048, quantization=None, enforce_eager=False,
+                seed=0, hf_config=types.SimpleNamespace(num_hidden_layers=3, hidden_size=24, vocab_size=50))
+            config = api["VllmConfig"].make(
+                reads, model_config=model_config,
+                cache_config=api["CacheConfig"].make(reads, block_size=16, gpu_memory_utilization=0.92,
+                                                     cache_dtype="auto", num_gpu_blocks=1234,
+                                                     enable_prefix_caching=None),
+                scheduler_config=api["SchedulerConfig"].make(reads, max_num_seqs=256, max_num_batched_tokens=8192,
+                                                             enable_chunked_prefill=True),
+                parallel_config=api["ParallelConfig"].make(reads, tensor_parallel_size=1, pipeline_parallel_size=1))
+            self.llm_engine = api["LLMEngine"].make(reads, vllm_config=config, model_config=model_config)
             self.generate_calls = []
 
         def get_tokenizer(self):
@@ -306,19 +323,21 @@ def make_vllm(state):
                 params = sampling_params.kwargs
                 tokens = scripted_tokens(state.script, index, params["max_tokens"], params["ignore_eos"])
                 stamp_mono, stamp_wall = time.monotonic(), time.time()
+                stats = api["RequestStateStats"]
                 if state.metrics == "v1":
-                    metrics = types.SimpleNamespace(arrival_time=stamp_wall, first_token_ts=stamp_mono,
-                                                    last_token_ts=time.monotonic(), first_token_latency=0.001)
-                elif state.metrics == "v0":
-                    metrics = types.SimpleNamespace(arrival_time=stamp_wall, first_token_time=stamp_wall,
-                                                    finished_time=time.time(), last_token_time=time.time())
+                    metrics = stats.make(reads, arrival_time=stamp_wall, first_token_ts=stamp_mono,
+                                         last_token_ts=time.monotonic(), first_token_latency=0.001)
+                elif state.metrics == "latency_only":
+                    # Engine-core stamps missing (0.0, their default): the frontend's wall clock remains.
+                    metrics = stats.make(reads, arrival_time=stamp_wall, first_token_ts=0.0, last_token_ts=0.0,
+                                         first_token_latency=0.001)
                 elif state.metrics == "bogus":
-                    metrics = types.SimpleNamespace(first_token_ts=12.0, last_token_ts=0.0)
+                    metrics = stats.make(reads, first_token_ts=12.0, last_token_ts=0.0)
                 else:
                     metrics = None
-                outputs.append(types.SimpleNamespace(
-                    prompt_token_ids=prompt["prompt_token_ids"], metrics=metrics,
-                    outputs=[types.SimpleNamespace(token_ids=tuple(tokens))]))
+                outputs.append(api["RequestOutput"].make(
+                    reads, prompt_token_ids=prompt["prompt_token_ids"], metrics=metrics,
+                    outputs=[api["CompletionOutput"].make(reads, token_ids=tuple(tokens))]))
             return outputs
 
     vllm.LLM = LLM
@@ -432,6 +451,10 @@ class AdapterTest(unittest.TestCase):
         self.addCleanup(patcher.stop)
         self.module = load_adapter_module(self.engine)
         self.adapter = self.module.create_adapter()
+        self.addCleanup(self.assert_only_real_members_read)
+
+    def assert_only_real_members_read(self):
+        self.assertEqual(self.state.unknown_reads, [], "the adapter read members the real engine classes lack")
 
     def install(self, **modules):
         for name, module in modules.items():
@@ -547,17 +570,19 @@ class TransformersAdapterTest(AdapterTest):
         self.install(torch=make_torch(self.state), **make_transformers(self.state))
 
     def load(self, options=None, dtype="bfloat16", seed=7):
-        return self.adapter.load("org/model", {"device_map": "auto", **(options or {})}, dtype, seed)
+        return self.adapter.load("org/model", options or {}, dtype, seed)
 
     def test_load_maps_options_onto_from_pretrained(self):
+        self.install(accelerate=types.ModuleType("accelerate"))  # device_map needs it
         result = self.load({
-            "attn_implementation": "eager", "load_in_4bit": True, "bnb_4bit_compute_dtype": "float16",
+            "attn_implementation": "eager", "device_map": "auto", "load_in_4bit": True, "bnb_4bit_compute_dtype": "float16",
             "bnb_4bit_quant_type": None, "use_cache": True, "cache_implementation": None, "num_beams": 1,
             "extra": {"trust_remote_code": True, "low_cpu_mem_usage": True},
         })
         model = self.state.models[0]
         kwargs = model.load_kwargs
-        self.assertEqual(str(kwargs["torch_dtype"]), "torch.bfloat16")
+        self.assertEqual(str(kwargs["dtype"]), "torch.bfloat16")
+        self.assertNotIn("torch_dtype", kwargs)
         self.assertEqual(kwargs["attn_implementation"], "eager")
         self.assertEqual(kwargs["device_map"], "auto")
         self.assertEqual(kwargs["trust_remote_code"], True)
@@ -580,6 +605,30 @@ class TransformersAdapterTest(AdapterTest):
         self.assertEqual(observed["generate_options"], {"use_cache": True, "num_beams": 1})
         json.dumps(result, allow_nan=False)
 
+    def test_transformers_before_4_56_gets_torch_dtype(self):
+        self.state.transformers_version = (4, 46)
+        self.install(torch=make_torch(self.state), **make_transformers(self.state))
+        result = self.load(dtype="float16")
+        kwargs = self.state.models[0].load_kwargs
+        self.assertEqual(str(kwargs["torch_dtype"]), "torch.float16")
+        self.assertNotIn("dtype", kwargs)
+        self.assertEqual(result["observed_params"]["dtype"], "float16")
+
+    def test_by_default_the_model_goes_whole_to_the_first_gpu_without_accelerate(self):
+        self.state.cuda = True
+        result = self.load()
+        model = self.state.models[0]
+        self.assertNotIn("device_map", model.load_kwargs)
+        self.assertEqual(model.device, "cuda")
+        self.assertEqual(result["observed_params"]["device"], "cuda")
+
+    def test_a_device_map_without_accelerate_is_a_clear_import_error(self):
+        with mock.patch.dict(sys.modules, {"accelerate": None}):
+            with self.assertRaises(ImportError) as raised:
+                self.load({"device_map": "auto"})
+        self.assertIn("transformers.device_map: auto needs the accelerate package", str(raised.exception))
+        self.assertEqual(self.state.models, [])
+
     def test_observed_attention_is_what_the_model_reports(self):
         result = self.load({"attn_implementation": "flash_attention_2"})
         self.assertEqual(result["observed_params"]["attn_implementation"], "sdpa")
@@ -587,7 +636,7 @@ class TransformersAdapterTest(AdapterTest):
     def test_auto_dtype_and_eight_bit(self):
         self.load({"load_in_8bit": True}, dtype="auto")
         kwargs = self.state.models[0].load_kwargs
-        self.assertEqual(kwargs["torch_dtype"], "auto")
+        self.assertEqual(kwargs["dtype"], "auto")
         self.assertEqual(kwargs["quantization_config"].kwargs, {"load_in_8bit": True})
 
     def test_extra_wins_over_the_named_options(self):
@@ -743,13 +792,14 @@ class VllmAdapterTest(AdapterTest):
             "kv_cache_dtype": "fp8", "enforce_eager": True, "enable_chunked_prefill": None,
             "enable_prefix_caching": False, "tensor_parallel_size": 2, "pipeline_parallel_size": 1,
             "quantization": None, "cpu_offload_gb": 0, "max_num_batched_tokens": 8192,
-            "extra": {"disable_log_stats": False, "swap_space": 4, "block_size": 32},
+            "extra": {"disable_log_stats": False, "kv_cache_memory_bytes": 4096, "block_size": 32},
         })
         self.assertEqual(self.state.llms[0].kwargs, {
             "model": "org/model", "seed": 3, "dtype": "bfloat16", "gpu_memory_utilization": 0.8,
             "max_model_len": 4096, "block_size": 32, "kv_cache_dtype": "fp8", "enforce_eager": True,
             "enable_prefix_caching": False, "tensor_parallel_size": 2, "pipeline_parallel_size": 1,
-            "cpu_offload_gb": 0, "max_num_batched_tokens": 8192, "disable_log_stats": False, "swap_space": 4,
+            "cpu_offload_gb": 0, "max_num_batched_tokens": 8192, "disable_log_stats": False,
+            "kv_cache_memory_bytes": 4096,
         })
         self.assertEqual(result["model_info"], {"parameters": None, "layers": 3, "hidden_size": 24,
                                                 "vocab_size": 50, "dtype": "bfloat16"})
@@ -760,6 +810,13 @@ class VllmAdapterTest(AdapterTest):
         self.assertEqual(observed["tensor_parallel_size"], 1)
         self.assertNotIn("enable_prefix_caching", observed)  # None in the engine's config: not reported
         json.dumps(result, allow_nan=False)
+
+    def test_the_fake_refuses_what_the_real_vllm_refuses(self):
+        # swap_space was an EngineArgs field until vLLM moved offloading into its own config.
+        with self.assertRaisesRegex(TypeError, "unexpected keyword argument 'swap_space'"):
+            self.load({"extra": {"swap_space": 4}})
+        with self.assertRaisesRegex(TypeError, "unexpected keyword argument 'best_of'"):
+            sys.modules["vllm"].SamplingParams(best_of=2)
 
     def test_observed_params_survive_an_engine_without_configs(self):
         self.load()
@@ -773,7 +830,7 @@ class VllmAdapterTest(AdapterTest):
         decoding = {"temperature": 0, "top_p": 1, "top_k": 0, "repetition_penalty": 1, "seed": 42}
         self.adapter.prepare(workload(decoding=decoding, ignore_eos=True))
         self.assertEqual(self.state.sampling_params[-1], {
-            "max_tokens": 5, "ignore_eos": True, "temperature": 0.0, "top_p": 1.0, "top_k": -1,
+            "max_tokens": 5, "ignore_eos": True, "temperature": 0.0, "top_p": 1.0, "top_k": 0,
             "repetition_penalty": 1.0, "seed": 42})
         self.adapter.prepare(workload(decoding=dict(decoding, top_k=40, temperature=0.8)))
         self.assertEqual((self.state.sampling_params[-1]["top_k"], self.state.sampling_params[-1]["ignore_eos"]),
@@ -807,8 +864,8 @@ class VllmAdapterTest(AdapterTest):
         self.assertTrue(all(r["first_token_s"] is not None for r in records))
         self.assertTrue(all("token_times_s" not in r for r in records))
 
-    def test_v0_wall_clock_metrics_are_moved_onto_the_monotonic_clock(self):
-        self.state.metrics = "v0"
+    def test_wall_clock_metrics_are_moved_onto_the_monotonic_clock(self):
+        self.state.metrics = "latency_only"
         self.load()
         _, capture, records = self.window(workload())
         self.assertEqual(capture, "streaming")

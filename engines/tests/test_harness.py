@@ -1,4 +1,4 @@
-"""Tests of the harness, run by .ci/run with `python3 -m unittest discover -s engines/tests`."""
+"""Tests of the harness, run by .ci/run with `python3 -B -m unittest discover -s engines/tests`."""
 import hashlib
 import json
 import os
@@ -105,6 +105,24 @@ class HarnessProcessTest(unittest.TestCase):
         error = wrong.configure()
         self.assertEqual(error["type"], "error")
         self.assertNotIn(secret, json.dumps(error))
+
+    def test_the_harness_writes_no_bytecode_beside_itself(self):
+        # A source checkout must stay clean: the harness, adapter_common and the adapter are imported from
+        # the engines folder, which Python would otherwise fill with __pycache__.
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        for name in ("harness.py", "adapter_common.py"):
+            shutil.copy(os.path.join(os.path.dirname(HARNESS), name), folder)
+        os.mkdir(os.path.join(folder, "transformers"))
+        shutil.copy(os.path.join(os.path.dirname(HARNESS), "transformers", "adapter.py"),
+                    os.path.join(folder, "transformers"))
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        done = subprocess.run([sys.executable, os.path.join(folder, "harness.py"), "--engine", "transformers"],
+                              input='{"type": "shutdown"}\n', capture_output=True, text=True, env=env, timeout=30)
+        self.assertIn('"bye"', done.stdout, done.stderr)
+        written = [root for root, dirs, files in os.walk(folder) if "__pycache__" in dirs]
+        self.assertEqual(written, [])
 
     def test_load_secrets_reads_key_value_lines_and_returns_only_names(self):
         folder = tempfile.mkdtemp()

@@ -41,6 +41,27 @@ def count_output_tokens(generated, eos_ids, pad_id, ignore_eos):
     return count
 
 
+def dtype_keyword(transformers):
+    """The from_pretrained keyword for the weights' dtype: `dtype` since transformers 4.56, which deprecated
+    `torch_dtype` (transformers 5 warns on it)."""
+    try:
+        major, minor = (int(part) for part in transformers.__version__.split(".")[:2])
+    except (AttributeError, ValueError):
+        return "dtype"
+    return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
+
+
+def require_accelerate(device_map):
+    """transformers places a model by `device_map` only with accelerate installed; say so before loading."""
+    try:
+        importlib.import_module("accelerate")
+    except ImportError:
+        raise ImportError(
+            "transformers.device_map: %s needs the accelerate package in the engine's Python: install it "
+            "(pip install accelerate), or remove device_map to let llem place the model on the first visible "
+            "GPU (or the CPU)" % device_map) from None
+
+
 def left_pad(prompts, pad_id):
     """Rows of equal width with the padding on the left, where a decoder-only model expects it, and
     their attention masks."""
@@ -107,10 +128,11 @@ class TransformersAdapter(Adapter):
         if self.cuda:
             torch.cuda.manual_seed_all(seed)
 
-        load_kwargs = {"torch_dtype": self.torch_dtype(dtype)}
+        load_kwargs = {dtype_keyword(transformers): self.torch_dtype(dtype)}
         if options.get("attn_implementation") is not None:
             load_kwargs["attn_implementation"] = options["attn_implementation"]
         if options.get("device_map") is not None:
+            require_accelerate(options["device_map"])
             load_kwargs["device_map"] = options["device_map"]
         quantization = self.quantization_config(transformers, options)
         if quantization is not None:
@@ -205,10 +227,19 @@ class TransformersAdapter(Adapter):
             "quantization": quantization,
             "torch_compile": compiled,
             "generate_options": self.generate_options,
+            "num_beams": self.effective_generate_option("num_beams", 1),
+            "use_cache": self.effective_generate_option("use_cache", True),
             "cuda_available": self.cuda,
             "torch_version": getattr(self.torch, "__version__", None),
             "load_kwargs": {key: value for key, value in load_kwargs.items() if key != "quantization_config"},
         })
+
+    def effective_generate_option(self, name, fallback):
+        """What generate() will use for `name`: the option given, else the model's generation config."""
+        value = self.generate_options.get(name)
+        if value is None:
+            value = getattr(getattr(self.model, "generation_config", None), name, None)
+        return fallback if value is None else value
 
     def eos_ids(self):
         ids = set()
@@ -256,7 +287,7 @@ class TransformersAdapter(Adapter):
             torch.manual_seed(int(decoding.get("seed", 0)))
 
         streaming = bool(workload.get("latency_profiling"))
-        if streaming and int(self.generate_options.get("num_beams", 1)) > 1:
+        if streaming and self.effective_generate_option("num_beams", 1) > 1:
             self.warn("latency_profiling needs num_beams 1 with transformers (generate cannot stream beams); "
                       "this window reports per-batch times only")
             streaming = False

@@ -16,6 +16,17 @@ from adapter_common import (OneCallAdapter, Prepared, config_sizes, dtype_name, 
                             import_engine_module, plain, split_options, workload_prompt_ids)
 
 ENGINE = "vllm"
+# The vLLM release this adapter was checked against: engines/tests/api/vllm.json is its API, read from its
+# source, and the adapter's tests run against fakes built from it (engines/tests/test_engine_contracts.py).
+CHECKED_VERSION = "0.33.0"
+# What the adapter reports from vLLM's configs after loading: VllmConfig's config -> the fields it reads.
+OBSERVED_CONFIG_FIELDS = {
+    "model_config": ("dtype", "max_model_len", "quantization", "enforce_eager", "seed"),
+    "cache_config": ("block_size", "gpu_memory_utilization", "cache_dtype", "num_gpu_blocks",
+                     "enable_prefix_caching"),
+    "scheduler_config": ("max_num_seqs", "max_num_batched_tokens", "enable_chunked_prefill"),
+    "parallel_config": ("tensor_parallel_size", "pipeline_parallel_size", "distributed_executor_backend"),
+}
 # Option names of the host's schema that are vllm.LLM keyword arguments of the same name.
 LLM_OPTIONS = (
     "gpu_memory_utilization", "max_num_seqs", "max_num_batched_tokens", "max_model_len", "block_size",
@@ -25,19 +36,16 @@ LLM_OPTIONS = (
 
 
 def first_token_stamps(metrics):
-    """Candidate first-token times, best first, from a RequestOutput's metrics (V1 or V0)."""
-    yield getattr(metrics, "first_token_ts", None)  # V1, monotonic
-    yield getattr(metrics, "first_token_time", None)  # V0, wall clock
+    """Candidate first-token times, best first, from a RequestOutput's metrics (RequestStateStats)."""
+    yield getattr(metrics, "first_token_ts", None)  # engine core, monotonic (0.0 when not stamped)
     latency = getattr(metrics, "first_token_latency", None)
     arrival = getattr(metrics, "arrival_time", None)
     if isinstance(latency, (int, float)) and isinstance(arrival, (int, float)) and latency > 0 and arrival > 0:
-        yield arrival + latency  # V1 without engine-core stamps, wall clock
+        yield arrival + latency  # the frontend's wall clock
 
 
 def last_token_stamps(metrics):
-    yield getattr(metrics, "last_token_ts", None)  # V1, monotonic
-    yield getattr(metrics, "finished_time", None)  # V0, wall clock
-    yield getattr(metrics, "last_token_time", None)  # V0, wall clock
+    yield getattr(metrics, "last_token_ts", None)  # engine core, monotonic
 
 
 def sampling_kwargs(workload):
@@ -48,7 +56,7 @@ def sampling_kwargs(workload):
         "ignore_eos": bool(workload.get("ignore_eos")),
         "temperature": float(decoding.get("temperature", 0.0)),
         "top_p": float(decoding.get("top_p", 1.0)),
-        "top_k": top_k if top_k > 0 else -1,  # vLLM's "off" is -1 (newer versions also take 0)
+        "top_k": max(top_k, 0),  # vLLM's "off" is 0 (it still takes -1 quietly)
         "repetition_penalty": float(decoding.get("repetition_penalty", 1.0)),
         "seed": int(decoding.get("seed", 0)),
     }
@@ -84,16 +92,9 @@ class VllmAdapter(OneCallAdapter):
         }
 
     def engine_configs(self):
-        """vLLM's model, cache, scheduler and parallel configs, wherever this version keeps them."""
-        engine = getattr(self.llm, "llm_engine", None)
-        holder = getattr(engine, "vllm_config", None)
-        configs = {}
-        for name in ("model_config", "cache_config", "scheduler_config", "parallel_config"):
-            config = getattr(holder, name, None) if holder is not None else None
-            if config is None:
-                config = getattr(engine, name, None)
-            configs[name] = config
-        return configs
+        """vLLM's model, cache, scheduler and parallel configs (LLM.llm_engine.vllm_config)."""
+        holder = getattr(getattr(self.llm, "llm_engine", None), "vllm_config", None)
+        return {name: getattr(holder, name, None) for name in OBSERVED_CONFIG_FIELDS}
 
     @staticmethod
     def model_info(configs):
@@ -107,16 +108,8 @@ class VllmAdapter(OneCallAdapter):
 
     @staticmethod
     def observed_params(configs, kwargs):
-        wanted = {
-            "model_config": ("dtype", "max_model_len", "quantization", "enforce_eager", "seed"),
-            "cache_config": ("block_size", "gpu_memory_utilization", "cache_dtype", "num_gpu_blocks",
-                             "enable_prefix_caching", "cpu_offload_gb", "swap_space"),
-            "scheduler_config": ("max_num_seqs", "max_num_batched_tokens", "chunked_prefill_enabled",
-                                 "enable_chunked_prefill"),
-            "parallel_config": ("tensor_parallel_size", "pipeline_parallel_size", "distributed_executor_backend"),
-        }
         observed = {}
-        for config_name, names in wanted.items():
+        for config_name, names in OBSERVED_CONFIG_FIELDS.items():
             config = configs.get(config_name)
             if config is None:
                 continue

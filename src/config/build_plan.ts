@@ -288,6 +288,8 @@ function sessionKey(config: ExperimentConfig): string {
     shm_size: config.shm_size,
     memory_limit: config.memory_limit,
     dtype: config.generation.dtype,
+    // The harness's configure message seeds the engine with it (torch.manual_seed, vllm.LLM(seed=...)).
+    seed: config.generation.decoding.seed,
     options: config[config.engine],
   });
 }

@@ -63,7 +63,8 @@ Deno.test("buildPlan() does not merge experiments that differ only in where they
 
 Deno.test("buildPlan() fills the chosen engine's options with defaults", () => {
   const plan = planOf("model: m\nengine: tensorrt\n");
-  assert.equal(plan.experiments[0]!.config.tensorrt?.max_batch_size, 8);
+  assert.equal(plan.experiments[0]!.config.tensorrt?.backend, "pytorch");
+  assert.equal(plan.experiments[0]!.config.tensorrt?.max_batch_size, null, "left to TensorRT-LLM");
   assert.equal(plan.experiments[0]!.config.vllm, undefined);
 });
 
@@ -113,6 +114,11 @@ Deno.test("buildPlan() groups consecutive runs that load the model identically i
     "model: m\nsweep:\n  generation.batch_size: [1, 2, 4]\nexecution: {reuse_sessions: false}\n",
   );
   assert.deepEqual(fresh.runs.map((r) => r.session), [1, 2, 3]);
+});
+
+Deno.test("buildPlan() starts a new session when decoding.seed changes: the engine is seeded when it loads", () => {
+  const plan = planOf("model: m\nsweep:\n  generation.decoding.seed: [1, 2]\n");
+  assert.deepEqual(plan.runs.map((r) => r.session), [1, 2]);
 });
 
 Deno.test("buildPlan() bounds wall time from gaps, thermal floors, warmups and baselines", () => {

@@ -4,7 +4,9 @@ import { planStudy } from "./plan_study.ts";
 
 // A fixed experiment whose hash is part of llem's contract: result directories and resume depend on it.
 // If this test fails, the canonical form or the defaults changed, and every existing result's identity
-// with them: that needs a schema version bump, not a new golden value.
+// with them: never by accident. The golden values last changed when engine options stopped overriding the
+// engines' own defaults (vllm.gpu_memory_utilization 0.9 became null: vLLM's own 0.92), which changes what
+// is measured; a study planned before then is refused on resume, naming the changed keys.
 const GOLDEN_YAML = `
 model: Qwen/Qwen2.5-0.5B
 engine: vllm
@@ -12,8 +14,8 @@ dataset: {n_prompts: 50, input_len_tokens: 64}
 generation: {batch_size: 8, max_new_tokens: 32, ignore_eos: true}
 vllm: {gpu_memory_utilization: 0.85}
 `;
-const GOLDEN_MEASUREMENT_HASH = "ac504bdf0491f693";
-const GOLDEN_DESIGN_HASH = "c0b07b28ff433bac";
+const GOLDEN_MEASUREMENT_HASH = "b23c40d3d4b5b145";
+const GOLDEN_DESIGN_HASH = "e3fbc4aac0e006dd";
 
 function planOf(text: string, path = "study.yaml") {
   return planStudy(path, memoryFiles({ [path]: text }));

@@ -136,7 +136,7 @@ const RULES: Rule[] = [
       )
       : undefined,
   (c) =>
-    c.transformers && !c.transformers.use_cache && c.transformers.cache_implementation !== null
+    c.transformers && c.transformers.use_cache === false && c.transformers.cache_implementation !== null
       ? violation(
         "transformers-cache-without-cache",
         "transformers.cache_implementation",
@@ -145,7 +145,7 @@ const RULES: Rule[] = [
       )
       : undefined,
   (c) =>
-    c.transformers?.attn_implementation.startsWith("flash_attention") && !FLOAT_TYPES.has(c.generation.dtype)
+    c.transformers?.attn_implementation?.startsWith("flash_attention") && !FLOAT_TYPES.has(c.generation.dtype)
       ? violation(
         "transformers-flash-attention-dtype",
         "generation.dtype",
@@ -188,7 +188,7 @@ const RULES: Rule[] = [
       )
       : undefined,
   (c) =>
-    c.tensorrt && c.generation.batch_size > c.tensorrt.max_batch_size
+    c.tensorrt && c.tensorrt.max_batch_size !== null && c.generation.batch_size > c.tensorrt.max_batch_size
       ? violation(
         "tensorrt-batch-too-large",
         "generation.batch_size",
@@ -197,7 +197,7 @@ const RULES: Rule[] = [
       )
       : undefined,
   (c) =>
-    c.tensorrt && requestTokens(c) > c.tensorrt.max_seq_len
+    c.tensorrt && c.tensorrt.max_seq_len !== null && requestTokens(c) > c.tensorrt.max_seq_len
       ? violation(
         "tensorrt-seq-len-too-short",
         "tensorrt.max_seq_len",
@@ -244,11 +244,12 @@ function requestTokens(c: ExperimentConfig): number {
 
 function parallelism(
   c: ExperimentConfig,
-  options: { tensor_parallel_size: number; pipeline_parallel_size: number } | undefined,
+  options: { tensor_parallel_size: number | null; pipeline_parallel_size: number | null } | undefined,
   engine: string,
 ): RuleViolation | undefined {
   if (!options) return undefined;
-  const needed = options.tensor_parallel_size * options.pipeline_parallel_size;
+  // Unset sizes are the engines' own default, 1.
+  const needed = (options.tensor_parallel_size ?? 1) * (options.pipeline_parallel_size ?? 1);
   return needed !== c.gpus.length
     ? violation(
       `${engine}-parallelism-gpus`,
