@@ -3,6 +3,7 @@
  * LLEM_UPDATE_GOLDEN=1 rewrites that part (the prose around it is kept); then review the diff.
  */
 import assert from "node:assert/strict";
+import { ENGINE_IDS } from "../src/engines/engine_id.ts";
 import {
   BEGIN_MARKER,
   configurationReference,
@@ -62,8 +63,13 @@ Deno.test("spliceGenerated() replaces only the text between the markers, and gen
   assert.throws(() => generatedPart("no markers"), /markers/);
 });
 
-Deno.test("docs/configuration.md names every cross-field rule of src/config/cross_field_rules.ts", () => {
-  const rules = Deno.readTextFileSync(new URL("../src/config/cross_field_rules.ts", import.meta.url));
+Deno.test("docs/configuration.md names every cross-field rule, shared and each engine's", () => {
+  const files = [
+    "src/config/cross_field_rules.ts",
+    "src/engines/engine_rule.ts",
+    ...ENGINE_IDS.map((id) => `src/engines/${id}.ts`),
+  ];
+  const rules = files.map((file) => Deno.readTextFileSync(new URL(`../${file}`, import.meta.url))).join("\n");
   const ids = [...rules.matchAll(/violation\(\s*[`"]([^`"]+)[`"]/g)].map((match) => match[1]!);
   assert.ok(ids.length >= 20, `only ${ids.length} rules found`);
   const document = Deno.readTextFileSync(page);

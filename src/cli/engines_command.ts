@@ -1,4 +1,4 @@
-import { ENGINE_IDS } from "../config/engine_id.ts";
+import { ENGINE_IDS } from "../engines/engine_id.ts";
 import { ENGINES, HARNESS_VERSION } from "../engines/engine_registry.ts";
 import type { Command } from "./command.ts";
 import { formatTable } from "./format_table.ts";

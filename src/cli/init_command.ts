@@ -1,4 +1,4 @@
-import { ENGINE_IDS, isEngineId } from "../config/engine_id.ts";
+import { DEFAULT_ENGINE, ENGINE_IDS, isEngineId } from "../engines/engine_id.ts";
 import { starterConfig } from "../config/starter_config.ts";
 import type { Command } from "./command.ts";
 import { writeOutputFile } from "./write_output_file.ts";
@@ -45,7 +45,7 @@ export const initCommand: Command = {
     ["llem init --study --engine vllm -o study.yaml", "a vLLM sweep, written to study.yaml"],
   ],
   run(args, io) {
-    const engine = (args.values.engine as string | undefined) ?? "transformers";
+    const engine = (args.values.engine as string | undefined) ?? DEFAULT_ENGINE;
     if (!isEngineId(engine)) {
       throw new UsageError(`unknown engine "${engine}"`, `choose one of ${ENGINE_IDS.join(", ")}`);
     }

@@ -157,7 +157,7 @@ export function renderMlEnergy(study: LoadedStudy): string {
       activated_params_billions: null,
       weight_precision: first.flops_estimate?.dtype ?? null,
       max_num_seqs: valueAt(experiment.config, ["generation", "batch_size"]),
-      tensor_parallel: valueAt(experiment.config, ["vllm", "tensor_parallel_size"]) ?? 1,
+      tensor_parallel: valueAt(experiment.config, [first.engine, "tensor_parallel_size"]) ?? 1,
       energy_per_token_joules: mean((r) => (r.mj_per_tok_total === null ? null : r.mj_per_tok_total / 1000)),
       energy_per_request_joules: mean((r) =>
         r.latency_stats?.request_count ? windowEnergy(r) / r.latency_stats.request_count : null

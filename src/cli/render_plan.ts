@@ -26,8 +26,7 @@ export function renderPlan(plan: StudyPlan, options: { all?: boolean } = {}): st
     `  sweep: ${plan.sweep.axes} ax${plan.sweep.axes === 1 ? "is" : "es"}, ${plan.sweep.groups} ` +
       `group${plan.sweep.groups === 1 ? "" : "s"}; order ${ex.order}` +
       (plan.effective_shuffle_seed !== null ? ` (seed ${plan.effective_shuffle_seed})` : "") +
-      `; ${plan.sessions} session${plan.sessions === 1 ? "" : "s"}` +
-      (ex.reuse_sessions ? " (a model stays loaded across consecutive runs)" : ""),
+      `; ${plan.sessions} session${plan.sessions === 1 ? "" : "s"}` + sessionNote(plan),
   );
 
   if (plan.skipped.length > 0) {
@@ -108,4 +107,15 @@ function valuesText(values: Record<string, unknown>, lead: string): string {
 
 function show(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** How the runs share sessions, and what grouping them saved. */
+function sessionNote(plan: StudyPlan): string {
+  if (!plan.execution.reuse_sessions) return " (reuse_sessions: false: one per run)";
+  if (plan.session_grouping === "as_declared") {
+    return ` (a model stays loaded across consecutive runs; order ${plan.execution.order} keeps the declared order)`;
+  }
+  return plan.sessions < plan.sessions_as_declared
+    ? ` (runs that load the model alike are grouped; ${plan.sessions_as_declared} in the declared order)`
+    : " (a model stays loaded across consecutive runs)";
 }

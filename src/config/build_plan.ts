@@ -3,11 +3,12 @@ import { ConfigError, type ConfigProblem } from "./config_error.ts";
 import { createHash } from "node:crypto";
 import { environmentView, measurementView } from "./config_hash.ts";
 import { checkCrossFieldRules, type RuleViolation } from "./cross_field_rules.ts";
-import { ENGINE_OPTIONS_SCHEMAS } from "./engine_options.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
 import type { ExecutionConfig } from "./execution_config.ts";
 import { type ExperimentConfig, experimentSchema } from "./experiment_config.ts";
 import type { StudyExpansion } from "./expand_study.ts";
-import { orderRuns, seedFromDesignHash } from "./order_runs.ts";
+import { GROUPABLE_ORDERS, groupBySession } from "./group_by_session.ts";
+import { orderRuns, type RunSlot, seedFromDesignHash } from "./order_runs.ts";
 import { valueAtPath } from "./value_at_path.ts";
 import { zodProblems } from "./zod_problems.ts";
 
@@ -89,7 +90,15 @@ export interface StudyPlan {
   experiments: PlannedExperiment[];
   skipped: SkippedPoint[];
   runs: PlannedRun[];
+  /** Engine sessions (model loads) the runs need. */
   sessions: number;
+  /**
+   * by_model_load: the experiments that load the model alike run next to each other (orders sequential,
+   * interleave and reverse, with reuse_sessions); as_declared: in the order the study declares them.
+   */
+  session_grouping: "by_model_load" | "as_declared";
+  /** Sessions the runs would need in the declared order of experiments. */
+  sessions_as_declared: number;
   wall_time_lower_bound: WallTimeLowerBound;
   warnings: string[];
 }
@@ -189,18 +198,25 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   if (tooMany) throw new ConfigError([tooMany]);
   const designHash = design.update(`${designChunk}]`).digest("hex").slice(0, 16);
   const seed = execution.shuffle_seed ?? seedFromDesignHash(designHash);
-  const slots = orderRuns(experiments.length, { order: execution.order, cycles: execution.n_cycles, seed });
+  const declaredSlots = orderRuns(experiments.length, {
+    order: execution.order,
+    cycles: execution.n_cycles,
+    seed,
+  });
+  // Where the order allows, experiments that load the model alike run next to each other.
+  const grouped = execution.reuse_sessions && GROUPABLE_ORDERS.has(execution.order);
+  const position = grouped ? groupBySession(sessionKeys) : null;
+  const slots = position
+    ? declaredSlots.map((slot) => ({ cycle: slot.cycle, experiment: position[slot.experiment]! }))
+    : declaredSlots;
+  const newSession = (slot: RunSlot, previous: RunSlot) =>
+    !execution.reuse_sessions || sessionKeys[slot.experiment] !== sessionKeys[previous.experiment];
   const runs: PlannedRun[] = [];
   let session = 0;
   for (const [i, slot] of slots.entries()) {
     const experiment = experiments[slot.experiment]!;
     const previous = i > 0 ? slots[i - 1]! : undefined;
-    if (
-      !previous || !execution.reuse_sessions ||
-      sessionKeys[slot.experiment] !== sessionKeys[previous.experiment]
-    ) {
-      session += 1;
-    }
+    if (!previous || newSession(slot, previous)) session += 1;
     // Cycle gaps separate blocks: cycles, or under sequential order each experiment's run of cycles.
     const newBlock = previous !== undefined && execution.n_cycles > 1 &&
       (execution.order === "sequential"
@@ -225,6 +241,10 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
   }
 
   const declared = expansion.points.length;
+  let sessionsAsDeclared = 0;
+  for (const [i, slot] of declaredSlots.entries()) {
+    if (i === 0 || newSession(slot, declaredSlots[i - 1]!)) sessionsAsDeclared += 1;
+  }
   const funnel = {
     declared,
     invalid: skipped.length,
@@ -247,6 +267,8 @@ export function buildPlan(expansion: StudyExpansion): StudyPlan {
     skipped,
     runs,
     sessions: session,
+    session_grouping: grouped ? "by_model_load" : "as_declared",
+    sessions_as_declared: sessionsAsDeclared,
     wall_time_lower_bound: lowerBound(runs, experiments),
     warnings: planWarnings(funnel, execution, experiments),
   };
@@ -272,7 +294,7 @@ function tooManyRuns(file: string, counts: { experiments: number; cycles: number
 /** The chosen engine's options section, filled with its defaults when the config left it out. */
 function withEngineDefaults(config: ExperimentConfig): ExperimentConfig {
   if (config[config.engine] !== undefined) return config;
-  return { ...config, [config.engine]: ENGINE_OPTIONS_SCHEMAS[config.engine].parse({}) };
+  return { ...config, [config.engine]: ENGINES[config.engine].optionsSchema.parse({}) };
 }
 
 /** What must match for consecutive experiments to share one loaded model. */
@@ -290,7 +312,7 @@ function sessionKey(config: ExperimentConfig): string {
     dtype: config.generation.dtype,
     // The harness's configure message seeds the engine with it (torch.manual_seed, vllm.LLM(seed=...)).
     seed: config.generation.decoding.seed,
-    options: config[config.engine],
+    options: ENGINES[config.engine].loadOptions(config[config.engine] ?? {}),
   });
 }
 

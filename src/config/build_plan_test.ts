@@ -106,14 +106,38 @@ Deno.test("buildPlan() groups consecutive runs that load the model identically i
   const plan = planOf(
     "model: m\nsweep:\n  generation.batch_size: [1, 2]\n  generation.dtype: [float16, bfloat16]\nexecution: {order: sequential}\n",
   );
-  // batch size does not reload the model; dtype does: order is bs1/fp16, bs1/bf16, bs2/fp16, bs2/bf16.
-  assert.deepEqual(plan.runs.map((r) => r.session), [1, 2, 3, 4]);
+  // batch size does not reload the model; dtype does: declared bs1/fp16, bs1/bf16, bs2/fp16, bs2/bf16, the
+  // runs are grouped by dtype: bs1/fp16, bs2/fp16, bs1/bf16, bs2/bf16.
+  assert.deepEqual(plan.runs.map((r) => r.session), [1, 1, 2, 2]);
+  assert.deepEqual(plan.runs.map((r) => r.experiment), [1, 3, 2, 4]);
+  assert.equal(plan.session_grouping, "by_model_load");
+  assert.equal(plan.sessions_as_declared, 4);
   const same = planOf("model: m\nsweep:\n  generation.batch_size: [1, 2, 4]\n");
   assert.deepEqual(same.runs.map((r) => r.session), [1, 1, 1]);
   const fresh = planOf(
     "model: m\nsweep:\n  generation.batch_size: [1, 2, 4]\nexecution: {reuse_sessions: false}\n",
   );
   assert.deepEqual(fresh.runs.map((r) => r.session), [1, 2, 3]);
+});
+
+Deno.test("buildPlan() loads the model twice, not once per point, when a load-time axis is listed last", () => {
+  const batchSizes = Array.from({ length: 50 }, (_, i) => i + 1).join(", ");
+  const sweep =
+    `model: m\nsweep:\n  generation.batch_size: [${batchSizes}]\n  generation.dtype: [float16, bfloat16]\n`;
+  for (const order of ["sequential", "interleave", "reverse"]) {
+    const plan = planOf(`${sweep}execution: {order: ${order}, n_cycles: 2}\n`);
+    assert.equal(plan.sessions_as_declared, { sequential: 100, interleave: 200, reverse: 199 }[order], order);
+    assert.equal(plan.sessions, order === "sequential" ? 2 : order === "interleave" ? 4 : 3, order);
+  }
+  // Shuffle and latin_square spread the experiments on purpose: their order is kept.
+  const shuffled = planOf(`${sweep}execution: {order: shuffle, n_cycles: 2}\n`);
+  assert.equal(shuffled.session_grouping, "as_declared");
+  assert.equal(shuffled.sessions, shuffled.sessions_as_declared);
+});
+
+Deno.test("buildPlan() shares a session across a sweep of transformers' generate() options", () => {
+  const plan = planOf("model: m\nsweep:\n  transformers.num_beams: [1, 2, 4]\n");
+  assert.equal(plan.sessions, 1);
 });
 
 Deno.test("buildPlan() starts a new session when decoding.seed changes: the engine is seeded when it loads", () => {

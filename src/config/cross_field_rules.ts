@@ -1,20 +1,12 @@
+import type { RuleViolation } from "../engines/engine_definition.ts";
+import { ENGINE_IDS } from "../engines/engine_id.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
+import { violation } from "../engines/engine_rule.ts";
 import type { ExperimentConfig } from "./experiment_config.ts";
 
-/** A combination of values that cannot run, with the fix. */
-export interface RuleViolation {
-  /** Stable rule id, for grouping skipped points. */
-  rule: string;
-  /** Dotted key the rule points at. */
-  path: string;
-  /** What is wrong, with the values involved. */
-  message: string;
-  /** How to fix it. */
-  hint: string;
-}
+export type { RuleViolation };
 
 type Rule = (config: ExperimentConfig) => RuleViolation | undefined;
-
-const FLOAT_TYPES = new Set(["float16", "bfloat16"]);
 
 const RULES: Rule[] = [
   (c) =>
@@ -94,9 +86,7 @@ const RULES: Rule[] = [
       )
       : undefined,
   (c) => {
-    const section = (["transformers", "vllm", "tensorrt"] as const).find((e) =>
-      e !== c.engine && c[e] !== undefined
-    );
+    const section = ENGINE_IDS.find((e) => e !== c.engine && c[e] !== undefined);
     return section
       ? violation(
         "engine-section-mismatch",
@@ -106,118 +96,6 @@ const RULES: Rule[] = [
       )
       : undefined;
   },
-  // transformers
-  (c) =>
-    c.transformers?.load_in_4bit && c.transformers.load_in_8bit
-      ? violation(
-        "transformers-4bit-and-8bit",
-        "transformers.load_in_4bit",
-        "load_in_4bit and load_in_8bit are both true",
-        "choose one quantisation",
-      )
-      : undefined,
-  (c) =>
-    c.transformers && !c.transformers.load_in_4bit &&
-      (c.transformers.bnb_4bit_compute_dtype !== null || c.transformers.bnb_4bit_quant_type !== null)
-      ? violation(
-        "transformers-bnb-4bit-without-4bit",
-        "transformers.bnb_4bit_quant_type",
-        "bnb_4bit_* options are set, but load_in_4bit is false",
-        "set transformers.load_in_4bit: true, or remove the bnb_4bit_* options",
-      )
-      : undefined,
-  (c) =>
-    c.transformers && !c.transformers.torch_compile && c.transformers.torch_compile_mode !== null
-      ? violation(
-        "transformers-compile-mode-without-compile",
-        "transformers.torch_compile_mode",
-        "torch_compile_mode is set, but torch_compile is false",
-        "set transformers.torch_compile: true, or remove torch_compile_mode",
-      )
-      : undefined,
-  (c) =>
-    c.transformers && c.transformers.use_cache === false && c.transformers.cache_implementation !== null
-      ? violation(
-        "transformers-cache-without-cache",
-        "transformers.cache_implementation",
-        "cache_implementation is set, but use_cache is false",
-        "set transformers.use_cache: true, or remove cache_implementation",
-      )
-      : undefined,
-  (c) =>
-    c.transformers?.attn_implementation?.startsWith("flash_attention") && !FLOAT_TYPES.has(c.generation.dtype)
-      ? violation(
-        "transformers-flash-attention-dtype",
-        "generation.dtype",
-        `${c.transformers.attn_implementation} needs float16 or bfloat16, found dtype ${c.generation.dtype}`,
-        "set generation.dtype to float16 or bfloat16, or use attn_implementation: sdpa",
-      )
-      : undefined,
-  // vLLM
-  (c) => parallelism(c, c.vllm, "vllm"),
-  (c) =>
-    c.vllm && c.vllm.max_model_len !== null && c.vllm.max_num_batched_tokens !== null &&
-      c.vllm.max_num_batched_tokens < c.vllm.max_model_len && c.vllm.enable_chunked_prefill !== true
-      ? violation(
-        "vllm-batched-tokens-below-model-len",
-        "vllm.max_num_batched_tokens",
-        `max_num_batched_tokens (${c.vllm.max_num_batched_tokens}) is below max_model_len (${c.vllm.max_model_len}) without chunked prefill`,
-        "raise max_num_batched_tokens, or set vllm.enable_chunked_prefill: true",
-      )
-      : undefined,
-  (c) =>
-    c.vllm && c.vllm.max_model_len !== null && requestTokens(c) > c.vllm.max_model_len
-      ? violation(
-        "vllm-model-len-too-short",
-        "vllm.max_model_len",
-        `prompt plus output (${
-          requestTokens(c)
-        } tokens) exceeds vllm.max_model_len (${c.vllm.max_model_len})`,
-        "raise vllm.max_model_len, or shorten prompts or max_new_tokens",
-      )
-      : undefined,
-  // TensorRT-LLM
-  (c) => parallelism(c, c.tensorrt, "tensorrt"),
-  (c) =>
-    c.engine === "tensorrt" && c.generation.dtype === "float32"
-      ? violation(
-        "tensorrt-dtype",
-        "generation.dtype",
-        "TensorRT-LLM runs float16 or bfloat16, found float32",
-        "set generation.dtype to float16, bfloat16 or auto",
-      )
-      : undefined,
-  (c) =>
-    c.tensorrt && c.tensorrt.max_batch_size !== null && c.generation.batch_size > c.tensorrt.max_batch_size
-      ? violation(
-        "tensorrt-batch-too-large",
-        "generation.batch_size",
-        `generation.batch_size (${c.generation.batch_size}) exceeds tensorrt.max_batch_size (${c.tensorrt.max_batch_size})`,
-        "raise tensorrt.max_batch_size or lower generation.batch_size",
-      )
-      : undefined,
-  (c) =>
-    c.tensorrt && c.tensorrt.max_seq_len !== null && requestTokens(c) > c.tensorrt.max_seq_len
-      ? violation(
-        "tensorrt-seq-len-too-short",
-        "tensorrt.max_seq_len",
-        `prompt plus output (${
-          requestTokens(c)
-        } tokens) exceeds tensorrt.max_seq_len (${c.tensorrt.max_seq_len})`,
-        "raise tensorrt.max_seq_len, or shorten prompts or max_new_tokens",
-      )
-      : undefined,
-  (c) =>
-    c.tensorrt && c.tensorrt.backend !== "trt" && (c.tensorrt.quant_algo !== null || c.tensorrt.fast_build)
-      ? violation(
-        "tensorrt-trt-only-option",
-        c.tensorrt.quant_algo !== null ? "tensorrt.quant_algo" : "tensorrt.fast_build",
-        `${
-          c.tensorrt.quant_algo !== null ? "quant_algo" : "fast_build"
-        } needs backend trt, found ${c.tensorrt.backend}`,
-        "set tensorrt.backend: trt, or remove the option",
-      )
-      : undefined,
 ];
 
 /** Every cross-field rule the config breaks (empty when it can run). */
@@ -227,35 +105,9 @@ export function checkCrossFieldRules(config: ExperimentConfig): RuleViolation[] 
     const found = rule(config);
     if (found) violations.push(found);
   }
+  // An experiment without its engine's section has that engine's defaults.
+  const engine = ENGINES[config.engine];
+  const options = config[config.engine] ?? engine.optionsSchema.parse({});
+  violations.push(...engine.rules({ ...config, options }));
   return violations;
-}
-
-function violation(rule: string, path: string, message: string, hint: string): RuleViolation {
-  return { rule, path, message, hint };
-}
-
-/** Longest request in tokens: prompt (as configured) plus output. */
-function requestTokens(c: ExperimentConfig): number {
-  const prompt = c.dataset.source === "synthetic"
-    ? c.dataset.input_len_tokens
-    : c.generation.max_input_tokens ?? 0;
-  return prompt + c.generation.max_new_tokens;
-}
-
-function parallelism(
-  c: ExperimentConfig,
-  options: { tensor_parallel_size: number | null; pipeline_parallel_size: number | null } | undefined,
-  engine: string,
-): RuleViolation | undefined {
-  if (!options) return undefined;
-  // Unset sizes are the engines' own default, 1.
-  const needed = (options.tensor_parallel_size ?? 1) * (options.pipeline_parallel_size ?? 1);
-  return needed !== c.gpus.length
-    ? violation(
-      `${engine}-parallelism-gpus`,
-      `${engine}.tensor_parallel_size`,
-      `tensor_parallel_size x pipeline_parallel_size = ${needed} GPU(s), but gpus lists ${c.gpus.length}`,
-      `list ${needed} GPU(s) in gpus, or change the parallel sizes`,
-    )
-    : undefined;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ENGINE_IDS } from "../engines/engine_id.ts";
 import { checkCrossFieldRules, type RuleViolation } from "./cross_field_rules.ts";
 import { type ExperimentConfig, experimentSchema } from "./experiment_config.ts";
 import { deepMerge } from "./deep_merge.ts";
@@ -354,12 +355,14 @@ Deno.test("rule tensorrt-trt-only-option: quant_algo and fast_build need backend
 
 // ---------------------------------------------------------------- coverage of the rule list
 
-Deno.test("every rule id in cross_field_rules.ts has a test named after it", async () => {
-  const source = await Deno.readTextFile(new URL("./cross_field_rules.ts", import.meta.url));
+Deno.test("every rule id in cross_field_rules.ts and the engine modules has a test named after it", async () => {
+  const files = ["./cross_field_rules.ts", ...ENGINE_IDS.map((id) => `../engines/${id}.ts`)];
+  const sources = await Promise.all(files.map((file) => Deno.readTextFile(new URL(file, import.meta.url))));
+  const source = sources.join("\n");
   const tests = await Deno.readTextFile(new URL(import.meta.url));
   const ids = new Set([...source.matchAll(/^\s+"([a-z0-9]+(?:-[a-z0-9]+)+)",$/gm)].map((m) => m[1]!));
-  for (const engine of ["vllm", "tensorrt"]) {
-    if (source.includes(`parallelism(c, c.${engine}, "${engine}")`)) ids.add(`${engine}-parallelism-gpus`);
+  for (const engine of ENGINE_IDS) {
+    if (source.includes(`parallelismRule("${engine}"`)) ids.add(`${engine}-parallelism-gpus`);
   }
   assert.ok(ids.size >= 20, `found only ${ids.size} rule ids: ${[...ids]}`);
   assert.deepEqual([...ids].filter((id) => !tests.includes(`Deno.test("rule ${id}:`)), []);

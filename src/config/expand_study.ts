@@ -1,7 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
 import { ConfigError, type ConfigProblem } from "./config_error.ts";
 import { didYouMean } from "./did_you_mean.ts";
-import { ENGINE_IDS, type EngineId, isEngineId } from "./engine_id.ts";
+import { DEFAULT_ENGINE, ENGINE_IDS, type EngineId, isEngineId } from "../engines/engine_id.ts";
 import { type ExecutionConfig, executionSchema } from "./execution_config.ts";
 import { experimentSchema } from "./experiment_config.ts";
 import { type Contribution, locateInPoint } from "./locate_in_point.ts";
@@ -215,7 +215,7 @@ export function expandStudy(path: string, readFile: ReadFile): StudyExpansion {
       ? [fixed.engine]
       : engineAxis
       ? engines
-      : ["transformers"];
+      : [DEFAULT_ENGINE];
     for (const engine of entryEngines) {
       const raw = deepMerge(fixedFor(engine, fixed), { ...entry.data, engine });
       const swept = Object.fromEntries(flattenData(entry.data));
@@ -694,7 +694,7 @@ function resolveEngines(
     for (const alternative of dimension.alternatives) if (alternative.scope) scoped.add(alternative.scope);
   }
   for (const engine of ENGINE_IDS) if (isPlainObject(fixed[engine])) scoped.add(engine);
-  return scoped.size > 0 ? ENGINE_IDS.filter((e) => scoped.has(e)) : ["transformers"];
+  return scoped.size > 0 ? ENGINE_IDS.filter((e) => scoped.has(e)) : [DEFAULT_ENGINE];
 }
 
 function checkEngineScopes(

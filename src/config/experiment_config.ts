@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { engineIdSchema } from "./engine_id.ts";
+import { DEFAULT_ENGINE, engineIdSchema } from "../engines/engine_id.ts";
 import { tensorrtOptionsSchema, transformersOptionsSchema, vllmOptionsSchema } from "./engine_options.ts";
 
 /** Ways llem can start an engine. */
@@ -109,7 +109,7 @@ export const measurementSchema = z.strictObject({
 /** One experiment: a model, an engine, a workload and how to measure it. */
 export const experimentSchema = z.strictObject({
   model: z.string().min(1).describe("Hugging Face model id or local path"),
-  engine: engineIdSchema.default("transformers").describe("inference engine"),
+  engine: engineIdSchema.default(DEFAULT_ENGINE).describe("inference engine"),
   runner: z.enum(RUNNER_IDS).default("auto")
     .describe("how the engine starts: auto picks a container runtime, else a local process"),
   image: z.string().min(1).nullable().default(null).describe("container image; null = the engine's default"),

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { ENGINE_IDS, type EngineId } from "./engine_id.ts";
+import { ENGINE_IDS, type EngineId } from "../engines/engine_id.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
 import { executionSchema } from "./execution_config.ts";
 import { experimentSchema } from "./experiment_config.ts";
 import { defOf, objectKeys, unwrapSchema } from "./schema_at_path.ts";
@@ -42,9 +43,10 @@ export function starterConfig(options: StarterOptions): string {
     lines.push("# alternatives ({} = keep the shared value). Keys starting with an engine id apply to that");
     lines.push("# engine only. Ranges: {min, max, num}, {log: {min, max, num}}, {pow2: {min, max}}.");
     lines.push("sweep:");
-    lines.push(`  generation.batch_size: ${options.engine === "tensorrt" ? "[1, 4, 8]" : "[1, 4, 16]"}`);
+    const sweep = ENGINES[options.engine].starterSweep;
+    lines.push(`  generation.batch_size: [${sweep.batchSizes.join(", ")}]`);
     lines.push("  generation.max_new_tokens: {pow2: {min: 64, max: 256}}");
-    lines.push(...sweepExample(options.engine));
+    lines.push(...sweep.lines);
     lines.push("");
     lines.push("# how the study runs");
     emitObject(lines, "execution", executionSchema, "", { n_cycles: 3, order: "interleave" });
@@ -54,22 +56,6 @@ export function starterConfig(options: StarterOptions): string {
 
 function experimentShape(): Record<string, z.ZodType> {
   return (defOf(experimentSchema).shape ?? {}) as Record<string, z.ZodType>;
-}
-
-function sweepExample(engine: EngineId): string[] {
-  switch (engine) {
-    case "vllm":
-      return ["  # only vllm experiments:", "  vllm.gpu_memory_utilization: [0.8, 0.9]"];
-    case "tensorrt":
-      return ["  # only tensorrt experiments:", "  tensorrt.max_num_tokens: [4096, 8192]"];
-    default:
-      return [
-        "  # a group: each mapping is one alternative",
-        "  precision:",
-        "    - {}",
-        "    - {generation.dtype: float16}",
-      ];
-  }
 }
 
 function emitField(lines: string[], key: string, field: z.ZodType, override: unknown, indent: string): void {

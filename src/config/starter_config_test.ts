@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { memoryFiles } from "../../tests/memory_files.ts";
-import { ENGINE_IDS } from "./engine_id.ts";
+import { ENGINE_IDS } from "../engines/engine_id.ts";
 import { executionSchema } from "./execution_config.ts";
 import { experimentSchema } from "./experiment_config.ts";
 import { planStudy } from "./plan_study.ts";

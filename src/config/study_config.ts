@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { engineIdSchema } from "./engine_id.ts";
+import { engineIdSchema } from "../engines/engine_id.ts";
 import { executionSchema } from "./execution_config.ts";
 import { experimentSchema } from "./experiment_config.ts";
 

@@ -1,4 +1,4 @@
-import type { EngineId } from "../config/engine_id.ts";
+import type { EngineId } from "./engine_id.ts";
 import type { EngineDefinition } from "./engine_definition.ts";
 import { tensorrt } from "./tensorrt.ts";
 import { transformers } from "./transformers.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { ENGINE_IDS } from "../config/engine_id.ts";
-import { experimentSchema } from "../config/experiment_config.ts";
+import { ENGINE_IDS } from "./engine_id.ts";
 import { ENGINES, HARNESS_VERSION } from "./engine_registry.ts";
 
 const repo = new URL("../../", import.meta.url);
@@ -18,13 +17,33 @@ Deno.test("the host's harness version equals harness.py's", () => {
   assert.equal(/^HARNESS_VERSION = "([^"]+)"/m.exec(python)?.[1], HARNESS_VERSION);
 });
 
-Deno.test("engineOptions() passes the experiment's engine section through, extra included", () => {
-  const config = experimentSchema.parse({
-    model: "m",
-    engine: "vllm",
-    vllm: { max_num_seqs: 8, extra: { foo: 1 } },
+Deno.test("each engine module owns its options: unset values are left to the engine", () => {
+  for (const id of ENGINE_IDS) {
+    const defaults = ENGINES[id].optionsSchema.parse({}) as Record<string, unknown>;
+    assert.deepEqual(defaults.extra, {}, id);
+    assert.ok(ENGINES[id].checked.version && ENGINES[id].checked.how, id);
+  }
+  assert.equal(ENGINES.vllm.optionsSchema.parse({}).gpu_memory_utilization, null);
+  assert.equal(ENGINES.tensorrt.optionsSchema.parse({}).max_batch_size, null);
+  assert.equal(ENGINES.transformers.optionsSchema.parse({}).device_map, null);
+});
+
+Deno.test("transformers' generate() options do not force a model reload; every vLLM option does", () => {
+  const options = ENGINES.transformers.optionsSchema.parse({ num_beams: 4, use_cache: false });
+  const load = ENGINES.transformers.loadOptions(options);
+  assert.ok(!("num_beams" in load) && !("use_cache" in load) && !("cache_implementation" in load));
+  assert.ok("attn_implementation" in load && "extra" in load);
+  const vllm = ENGINES.vllm.optionsSchema.parse({ max_num_seqs: 8 });
+  assert.deepEqual(ENGINES.vllm.loadOptions(vllm), vllm);
+});
+
+Deno.test("parallelism() is tensor x pipeline, the engines' 1 where unset", () => {
+  assert.deepEqual(ENGINES.vllm.parallelism(ENGINES.vllm.optionsSchema.parse({ tensor_parallel_size: 4 })), {
+    tensor: 4,
+    pipeline: 1,
   });
-  const options = ENGINES.vllm.engineOptions(config);
-  assert.equal(options.max_num_seqs, 8);
-  assert.deepEqual(options.extra, { foo: 1 });
+  assert.deepEqual(ENGINES.transformers.parallelism(ENGINES.transformers.optionsSchema.parse({})), {
+    tensor: 1,
+    pipeline: 1,
+  });
 });

@@ -1,6 +1,7 @@
 import { type Distribution } from "../measure/distribution.ts";
 import { energyAdjustment } from "../measure/energy_adjustment.ts";
-import { type Batching, extendedMetrics } from "../measure/extended_metrics.ts";
+import { extendedMetrics } from "../measure/extended_metrics.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
 import { flopsEstimate } from "../measure/flops_estimate.ts";
 import { latencyStats } from "../measure/latency_stats.ts";
 import { measuredSlice } from "../measure/measured_slice.ts";
@@ -27,13 +28,6 @@ export const REPRODUCIBILITY_NOTES =
 
 /** A measured slice shorter than this gets a warning: about ten updates of a ~100 ms energy counter. */
 export const SHORT_SLICE_SECONDS = 1;
-
-/** How each engine batches requests (engines/README.md). */
-const BATCHING: Record<ExperimentMeasurement["config"]["engine"], Batching> = {
-  transformers: "static",
-  vllm: "continuous",
-  tensorrt: "single_call",
-};
 
 const REASON_FLAGS = {
   power_cap: "power_cap",
@@ -274,7 +268,7 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
     ),
     gpuMemoryTotalBytes: m.gpus.reduce((a, g) => a + g.info.memoryTotalBytes, 0),
     modelMemoryBytes: loaded.memory_bytes,
-    batching: BATCHING[config.engine],
+    batching: ENGINES[config.engine].batching,
     configuredBatchSize: config.generation.batch_size,
     requests: done.requests,
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { engineIdSchema } from "../config/engine_id.ts";
+import { engineIdSchema } from "../engines/engine_id.ts";
 
 /** The result.json layout this llem writes: schema version 4.0 of LLenergyMeasure, the tool llem replaces. */
 export const RESULT_SCHEMA_VERSION = "4.0";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { ENGINE_IDS } from "../config/engine_id.ts";
+import { ENGINE_IDS } from "../engines/engine_id.ts";
 
 /** What a session needs from the harness folder: the harness, the shared adapter code, each adapter. */
 export const HARNESS_FILES: readonly string[] = [

@@ -1,5 +1,4 @@
 import type { ExperimentConfig } from "../config/experiment_config.ts";
-import { ENGINES } from "../engines/engine_registry.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import { idlePower } from "../measure/idle_power.ts";
 import type { LoadedMessage, WarmupDoneMessage } from "../results/experiment_measurement.ts";
@@ -142,7 +141,7 @@ async function loadModel(
       {
         type: "configure",
         model: config.model,
-        engine_options: ENGINES[config.engine].engineOptions(config),
+        engine_options: { ...(config[config.engine] ?? {}) },
         dtype: config.generation.dtype,
         seed: config.generation.decoding.seed,
       },

@@ -6,6 +6,9 @@ export const ENGINE_IDS = ["transformers", "vllm", "tensorrt"] as const;
 /** One inference engine id. */
 export type EngineId = typeof ENGINE_IDS[number];
 
+/** The engine of an experiment that names none. */
+export const DEFAULT_ENGINE: EngineId = "transformers";
+
 /** Zod schema of an engine id. */
 export const engineIdSchema = z.enum(ENGINE_IDS);
 
