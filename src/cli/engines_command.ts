@@ -10,7 +10,8 @@ export const enginesCommand: Command = {
   usage: "[--json]",
   description:
     "List the inference engines llem drives, the pinned container image each uses by default (override " +
-    "with image: in a config), the Python package its adapter reports, and the harness protocol version.",
+    "with image: in a config), the Python package its adapter reports, the engine version its adapter was " +
+    "checked against and how, and the harness protocol version.",
   positionals: [],
   options: [{ name: "json", type: "boolean", description: "print one JSON document" }],
   examples: [["llem engines", "the table"]],
@@ -27,6 +28,8 @@ export const enginesCommand: Command = {
               name: e.displayName,
               default_image: e.defaultImage,
               package: e.pythonPackage,
+              checked_version: e.checked.version,
+              checked_how: e.checked.how,
             })),
           },
           null,
@@ -38,12 +41,14 @@ export const enginesCommand: Command = {
     io.out(`harness ${HARNESS_VERSION}, protocol 1\n`);
     io.out(
       formatTable(
-        ["engine", "name", "default image", "package"],
-        rows.map((e) => [e.id, e.displayName, e.defaultImage, e.pythonPackage]),
+        ["engine", "name", "default image", "package", "checked against"],
+        rows.map((e) => [e.id, e.displayName, e.defaultImage, e.pythonPackage, e.checked.version]),
         "",
       )
         .join("\n") + "\n",
     );
+    io.out("\nhow each adapter was checked:\n");
+    for (const e of rows) io.out(`  ${e.id}: ${e.checked.how}\n`);
     return EXIT.ok;
   },
 };
