@@ -4,8 +4,9 @@ Like vLLM: a window is one `llm.generate` call over all its prompts, given as to
 in-flight batching (at most `max_batch_size` at once) decides the batching, so `batch_size` of the workload
 does not apply. tensorrt_llm is imported inside `load`, never at module import.
 
-Engine options (src/config/engine_options.ts): `backend` picks the LLM class (pytorch, the default, and
-_autodeploy: `tensorrt_llm.LLM`; trt: the TensorRT-engine class); max_batch_size, max_input_len, max_seq_len,
+Engine options (src/engines/tensorrt.ts): `backend` picks the LLM class (pytorch, the default:
+`tensorrt_llm.LLM`; _autodeploy: `tensorrt_llm._torch.auto_deploy.LLM`; trt: the TensorRT-engine class,
+`tensorrt_llm._tensorrt_engine.LLM`), never passed as a keyword (deprecated in 1.x); max_batch_size, max_input_len, max_seq_len,
 max_num_tokens, tensor_parallel_size, pipeline_parallel_size are LLM keyword arguments of the same names;
 kv_cache_free_gpu_memory_fraction goes into a KvCacheConfig; quant_algo and kv_cache_quant_algo into a
 QuantConfig (trt backend; the PyTorch backend takes the KV cache dtype from KvCacheConfig); fast_build is
@@ -25,6 +26,8 @@ from adapter_common import (OneCallAdapter, Prepared, config_sizes, dtype_name, 
                             import_engine_module, plain, split_options, workload_prompt_ids)
 
 ENGINE = "tensorrt"
+# The module whose LLM class runs each backend other than pytorch (tensorrt_llm.LLM).
+BACKEND_MODULES = {"trt": "tensorrt_llm._tensorrt_engine", "_autodeploy": "tensorrt_llm._torch.auto_deploy"}
 # Option names of the host's schema that are LLM keyword arguments of the same name.
 LLM_OPTIONS = ("max_batch_size", "max_input_len", "max_seq_len", "max_num_tokens", "tensor_parallel_size",
                "pipeline_parallel_size")
@@ -109,8 +112,8 @@ class TensorrtAdapter(OneCallAdapter):
         # `seed` has no engine-wide counterpart in the LLM API; sampling is seeded per request (decoding.seed).
         options, extra = split_options(engine_options)
         backend = options.get("backend") or "pytorch"
-        llm_class, kwargs = self.llm_class(tensorrt_llm, backend)
-        kwargs["model"] = model
+        llm_class = self.llm_class(tensorrt_llm, backend)
+        kwargs = {"model": model}
         if dtype is not None:
             kwargs["dtype"] = dtype
         kwargs.update(given_options(options, LLM_OPTIONS))
@@ -135,14 +138,17 @@ class TensorrtAdapter(OneCallAdapter):
 
     @staticmethod
     def llm_class(tensorrt_llm, backend):
-        """The LLM class for a backend, and the keyword arguments that select it."""
-        if backend == "trt":
-            try:
-                return importlib.import_module("tensorrt_llm._tensorrt_engine").LLM, {}
-            except ImportError:
-                # Before 1.0 the default LLM class was the TensorRT-engine one.
-                return tensorrt_llm.LLM, {}
-        return tensorrt_llm.LLM, {"backend": backend}
+        """The LLM class of a backend. TensorRT-LLM 1.x deprecates the `backend` keyword, and its
+        tensorrt_llm.LLM (the PyTorch one) refuses any backend but pytorch: each backend is its own class."""
+        if backend == "pytorch":
+            return tensorrt_llm.LLM
+        try:
+            return importlib.import_module(BACKEND_MODULES[backend]).LLM
+        except ImportError:
+            if backend == "trt":
+                return tensorrt_llm.LLM  # before 1.0 the default LLM class was the TensorRT-engine one
+            raise ImportError("tensorrt.backend %s needs %s (TensorRT-LLM 1.0 or later)"
+                              % (backend, BACKEND_MODULES[backend])) from None
 
     @staticmethod
     def kv_cache_config(tensorrt_llm, options, backend):

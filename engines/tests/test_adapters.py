@@ -395,6 +395,9 @@ def make_tensorrt_llm(state, old_sampling_params=False, trt_engine_module=True, 
 
     class LLM:
         def __init__(self, **kwargs):
+            # TensorRT-LLM 1.x: the LLM's args (TorchLlmArgs) narrow the deprecated `backend` to "pytorch".
+            if kwargs.get("backend", "pytorch") != "pytorch" and type(self) is LLM:
+                raise ValueError("1 validation error for TorchLlmArgs\nbackend\n  Input should be 'pytorch'")
             self.kwargs = kwargs
             state.llms.append(self)
             self.tokenizer = TokenizerWrapper(state.tokenizer)
@@ -420,6 +423,9 @@ def make_tensorrt_llm(state, old_sampling_params=False, trt_engine_module=True, 
     class TrtEngineLLM(LLM):
         pass
 
+    class AutoDeployLLM(LLM):
+        pass
+
     tensorrt_llm.LLM = LLM
     tensorrt_llm.SamplingParams = OldSamplingParams if old_sampling_params else SamplingParams
     llmapi.SamplingParams = tensorrt_llm.SamplingParams
@@ -435,7 +441,11 @@ def make_tensorrt_llm(state, old_sampling_params=False, trt_engine_module=True, 
         engine_module = types.ModuleType("tensorrt_llm._tensorrt_engine")
         engine_module.LLM = TrtEngineLLM
         modules["tensorrt_llm._tensorrt_engine"] = engine_module
+    auto_deploy = types.ModuleType("tensorrt_llm._torch.auto_deploy")
+    auto_deploy.LLM = AutoDeployLLM
+    modules["tensorrt_llm._torch.auto_deploy"] = auto_deploy
     tensorrt_llm.TrtEngineLLM = TrtEngineLLM  # for the tests to compare against
+    tensorrt_llm.AutoDeployLLM = AutoDeployLLM
     return modules
 
 
@@ -907,7 +917,7 @@ class TensorrtAdapterTest(AdapterTest):
         self.assertIs(type(llm), sys.modules["tensorrt_llm"].LLM)
         kwargs = dict(llm.kwargs)
         kv_cache = kwargs.pop("kv_cache_config")
-        self.assertEqual(kwargs, {"model": "org/model", "backend": "pytorch", "dtype": "bfloat16",
+        self.assertEqual(kwargs, {"model": "org/model", "dtype": "bfloat16",
                                   "max_batch_size": 8, "max_input_len": 1024, "max_seq_len": 2048,
                                   "max_num_tokens": 8192, "tensor_parallel_size": 1, "enable_chunked_prefill": True})
         self.assertIsInstance(kv_cache, KvCacheConfig)
@@ -916,6 +926,19 @@ class TensorrtAdapterTest(AdapterTest):
         self.assertEqual(result["observed_params"]["kv_cache_free_gpu_memory_fraction"], 0.8)
         self.assertIsNone(result["memory_bytes"])
         json.dumps(result, allow_nan=False)
+
+    def test_autodeploy_is_its_own_llm_class_not_a_backend_keyword(self):
+        # backend is deprecated in TensorRT-LLM 1.x, and tensorrt_llm.LLM refuses any backend but pytorch.
+        result = self.load({"backend": "_autodeploy"})
+        llm = self.state.llms[0]
+        self.assertIs(type(llm), sys.modules["tensorrt_llm"].AutoDeployLLM)
+        self.assertNotIn("backend", llm.kwargs)
+        self.assertEqual(result["observed_params"]["backend"], "_autodeploy")
+
+    def test_autodeploy_on_a_release_without_it_is_a_clear_import_error(self):
+        sys.modules["tensorrt_llm._torch.auto_deploy"] = None
+        with self.assertRaisesRegex(ImportError, "tensorrt.backend _autodeploy needs tensorrt_llm._torch.auto_deploy"):
+            self.load({"backend": "_autodeploy"})
 
     def test_trt_backend_uses_the_engine_class_and_a_quant_config(self):
         self.load({"backend": "trt", "quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "fast_build": True})

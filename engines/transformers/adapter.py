@@ -5,7 +5,7 @@ left-padded and run as one `model.generate` call. torch and transformers are imp
 at module import, so the harness can say `hello` without them and report their absence as the answer to
 `configure`.
 
-Engine options (src/config/engine_options.ts): attn_implementation, device_map, torch_compile,
+Engine options (src/engines/transformers.ts): attn_implementation, device_map, torch_compile,
 torch_compile_mode, torch_compile_backend, load_in_4bit, load_in_8bit, bnb_4bit_compute_dtype,
 bnb_4bit_quant_type go to loading; use_cache, cache_implementation, num_beams go to `generate`; `extra` is
 passed to `from_pretrained` of the model as it is (and wins over the options above).

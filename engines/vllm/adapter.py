@@ -4,7 +4,7 @@ A window is one `llm.generate` call over all its prompts, given as token ids, so
 (continuous batching, at most `max_num_seqs` at once) decides the batching; `batch_size` of the workload
 does not apply. vllm is imported inside `load`, never at module import.
 
-Engine options (src/config/engine_options.ts) are `vllm.LLM` keyword arguments of the same names; null
+Engine options (src/engines/vllm.ts) are `vllm.LLM` keyword arguments of the same names; null
 values are left to vLLM's defaults, and `extra` is passed as it is (and wins over the options).
 
 Per-request times: vLLM stamps them only when it keeps statistics, which `vllm.LLM` turns off by default;

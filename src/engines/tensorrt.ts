@@ -5,7 +5,9 @@ import { extraOptions } from "./extra_options.ts";
 
 /** Options for TensorRT-LLM's LLM API that llem validates; `extra` passes anything else through. */
 export const tensorrtOptionsSchema = z.strictObject({
-  backend: z.enum(["pytorch", "trt", "_autodeploy"]).default("pytorch").describe("TensorRT-LLM backend"),
+  backend: z.enum(["pytorch", "trt", "_autodeploy"]).default("pytorch").describe(
+    "which LLM class runs the model: pytorch (tensorrt_llm.LLM), _autodeploy or trt (a TensorRT engine)",
+  ),
   max_batch_size: z.int().min(1).nullable().default(null)
     .describe("largest batch the engine schedules; null = TensorRT-LLM's own"),
   max_input_len: z.int().min(1).nullable().default(null)
@@ -77,7 +79,12 @@ export const tensorrt: EngineDefinition<Options> = {
   displayName: "TensorRT-LLM",
   defaultImage: "nvcr.io/nvidia/tensorrt-llm/release:1.0.0",
   pythonPackage: "tensorrt_llm",
-  checked: { version: "1.0.0", how: "unit tests against fakes only" },
+  checked: {
+    version: "1.0.0",
+    how:
+      "unit tests against fakes only; the backend classes and defaults read from its public GitHub source " +
+      "(no consistent release source is reachable from CI)",
+  },
   optionsSchema: tensorrtOptionsSchema,
   batching: "single_call",
   // Every option is an LLM (or KvCacheConfig, QuantConfig) argument: all take effect at load.
