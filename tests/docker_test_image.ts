@@ -11,17 +11,21 @@ const repo = new URL("../", import.meta.url).pathname;
 /** The test image, or why the tests cannot run here (decided once, at module load). */
 const available = await probeDocker();
 
-export async function probeDocker(): Promise<{ image: string } | { skip: string }> {
+/** A test image whose tag a script wrote in `tagFile` (under build/), or why it cannot be used. */
+export async function probeDocker(
+  tagFile = "build/docker_test_image",
+  script = "scripts/ci_docker.sh",
+): Promise<{ image: string } | { skip: string }> {
   const info = await runProgram(["docker", "info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 });
   if (info.code !== 0) return { skip: "no Docker daemon" };
   let image: string;
   try {
-    image = Deno.readTextFileSync(`${repo}build/docker_test_image`).trim();
+    image = Deno.readTextFileSync(`${repo}${tagFile}`).trim();
   } catch {
-    return { skip: "no Docker test image: run scripts/ci_docker.sh" };
+    return { skip: `no Docker test image: run ${script}` };
   }
   const inspect = await runProgram(["docker", "image", "inspect", image], { timeoutMs: 10_000 });
-  if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run scripts/ci_docker.sh` };
+  if (inspect.code !== 0) return { skip: `no Docker test image ${image}: run ${script}` };
   return { image };
 }
 
@@ -44,19 +48,20 @@ function gpusUnavailable(image: string): Promise<string | null> {
 }
 
 /**
- * A Deno.test that runs only where Docker and the test image are (and, with `gpus`, where Docker takes
- * `--gpus`); elsewhere a visible skip.
+ * A Deno.test that runs only where Docker and the test image (or the image `probed`) are (and, with `gpus`,
+ * where Docker takes `--gpus`); elsewhere a visible skip.
  */
 export function dockerTest(
   name: string,
   fn: (image: string) => Promise<void>,
-  options: { gpus?: boolean } = {},
+  options: { gpus?: boolean; probed?: { image: string } | { skip: string } } = {},
 ): void {
-  if ("skip" in available) {
-    Deno.test({ name: `SKIPPED (${available.skip}): ${name}`, ignore: true, fn: () => {} });
+  const probed = options.probed ?? available;
+  if ("skip" in probed) {
+    Deno.test({ name: `SKIPPED (${probed.skip}): ${name}`, ignore: true, fn: () => {} });
     return;
   }
-  const image = available.image;
+  const image = probed.image;
   if (!options.gpus) {
     Deno.test(name, () => fn(image));
     return;

@@ -3,11 +3,14 @@
  * with engines/transformers/adapter.py (no adapter override) loading a tiny model that
  * scripts/make_tiny_model.py builds, in the CPU PyTorch environment of scripts/engines/transformers_venv.sh
  * (which .ci/run makes). Without that environment the tests skip, visibly, unless LLEM_REQUIRE_ENGINES=1
- * (.ci/run sets it), when they fail instead.
+ * (.ci/run sets it), when they fail instead. The Docker variant runs the same engine in a container of the
+ * image scripts/engines/transformers_image.sh makes (the Docker test image with that environment inside),
+ * and skips, visibly, where Docker or that image is not there.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStudyResults } from "../src/study/study_results.ts";
+import { dockerTest, probeDocker } from "./docker_test_image.ts";
 import { parityTool } from "./parity_tool.ts";
 import { manifestOf, resultOf, run, type Study, studyDirs, withStudy } from "./study_fixture.ts";
 
@@ -133,3 +136,48 @@ Deno.test({
     });
   },
 });
+
+dockerTest(
+  "the real transformers engine measures a run in a Docker container, exact to the token",
+  async (image) => {
+    await withStudy((model) => `
+model: ${model}
+runner: docker
+image: ${image}
+dataset: {n_prompts: ${N_PROMPTS}, input_len_tokens: ${INPUT_LEN}}
+generation: {batch_size: 4, max_new_tokens: ${MAX_NEW}, ignore_eos: true, dtype: float32}
+measurement:
+  sample_interval_ms: 10
+  baseline: {enabled: false}
+  warmup: {n_requests: 1}
+  thermal_floor: {enabled: false}
+  latency_profiling: true
+`, async (study) => {
+      delete study.env.LLEM_ADAPTER_OVERRIDE;
+      await makeModels(study);
+      const model = join(study.dir, "tiny-model");
+      if (Deno.uid() === 0) {
+        // save_pretrained writes the weights 0600, and a container never runs as root: preflight says so.
+        const refused = await run(["run", study.file, "-o", "results"], study);
+        assert.equal(refused.code, 3, refused.stderr);
+        assert.match(refused.stderr, /model\.safetensors.* not readable by the container's user 65534/);
+      }
+      for (const entry of Deno.readDirSync(model)) Deno.chmodSync(join(model, entry.name), 0o644);
+      const { code, stdout, stderr } = await run(["run", study.file, "-o", "results"], study);
+      assert.equal(code, 0, `${stdout}\n${stderr}`);
+      const [dir] = studyDirs(study);
+      const [entry] = manifestOf(dir!).experiments;
+      const result = resultOf(dir!, entry!.dir);
+      assert.equal(result.environment!.runner, "docker");
+      assert.equal(result.environment!.image, image);
+      assert.match(result.engine_version ?? "", /^5\./);
+      assert.equal(result.output_tokens, N_PROMPTS * MAX_NEW);
+      assert.equal(result.latency_stats!.itl_samples, N_PROMPTS * (MAX_NEW - 1));
+      assert.equal((result.environment!.engine_observed_params as Record<string, unknown>).device, "cpu");
+    });
+  },
+  {
+    gpus: true,
+    probed: await probeDocker("build/docker_transformers_image", "scripts/engines/transformers_image.sh"),
+  },
+);

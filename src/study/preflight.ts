@@ -5,7 +5,8 @@ import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
 import { DiskFull, NotWritable, probeWritable, writeFailure } from "../results/write_error.ts";
 import type { RunnerChoice } from "../runners/concrete_runner.ts";
-import { containerUser } from "../runners/container_user.ts";
+import { containerIds, containerUser } from "../runners/container_user.ts";
+import { unreadableFiles } from "../runners/unreadable_files.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
 import { pathExists } from "../runners/path_exists.ts";
 import { probeRuntimes, type RuntimeProbe } from "../runners/probe_runtimes.ts";
@@ -164,6 +165,7 @@ async function checkExperiments(
       );
     }
     for (const problem of checkModel(config, request)) found.problems.add(problem);
+    if (container) found.problems.add(checkModelReadable(config, request));
     found.problems.add(checkDataset(config, request.host.cwd));
   }
   return runners;
@@ -254,6 +256,31 @@ function checkDataset(config: ExperimentConfig, cwd: string): PreflightProblem |
     check: "dataset",
     message: `dataset file ${config.dataset.path} does not exist`,
     fix: "set dataset.path to a local JSONL or Parquet file",
+  };
+}
+
+/**
+ * A container runs as the invoking user, or as nobody (65534) when llem runs as root, and without the
+ * capabilities that let root read anything: the model it is given (the local folder, else the model's
+ * Hugging Face cache entry) must be readable by that user. save_pretrained writes weights as 0600.
+ */
+function checkModelReadable(config: ExperimentConfig, request: StudyRequest): PreflightProblem | null {
+  const cache = request.locations.huggingFaceCache;
+  const path = localModelPath(config.model, request.host.cwd, pathExists) ??
+    (cache ? hubCacheEntry(cache, config.model) : null);
+  if (path === null || !pathExists(path)) return null;
+  const ids = containerIds(request.host.uid, request.host.gid);
+  const unreadable = unreadableFiles(path, ids);
+  if (unreadable.length === 0) return null;
+  return {
+    check: "model",
+    message:
+      `${unreadable.join(", ")}${unreadable.length === 5 ? " (and maybe more)" : ""} not readable by ` +
+      `the container's user ${ids.uid}${
+        request.host.uid === 0 ? " (llem runs as root; containers never do)" : ""
+      }`,
+    fix:
+      `make the model readable: chmod -R a+rX ${path}; or run llem as the files' owner, or use runner: process`,
   };
 }
 

@@ -55,3 +55,38 @@ Deno.test(
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["results"]);
   }),
 );
+
+Deno.test(
+  "preflight() names the model files a container's user cannot read (llem as root runs the engine as nobody)",
+  inTempDir(async (dir) => {
+    const model = join(dir, "tiny-model");
+    Deno.mkdirSync(join(model, "sub"), { recursive: true });
+    Deno.writeTextFileSync(join(model, "config.json"), "{}");
+    Deno.writeTextFileSync(join(model, "model.safetensors"), "weights");
+    Deno.chmodSync(join(model, "model.safetensors"), 0o600); // as save_pretrained leaves it
+    const yaml = `name: p\n${
+      quickExperiment().replace("model: org/model", `model: ${model}`).replace(
+        "runner: process",
+        "runner: docker",
+      )
+    }`;
+    const check = async (uid: number) =>
+      (await preflight(fakeRequest(yaml, dir, { host: { uid, gid: uid, cwd: dir, gpuEnvironment: {} } }), {
+        gpuSystem: null,
+        nvmlFailure: null,
+        runs: 1,
+        probe: () => Promise.resolve([]),
+      })).problems.filter((p) => p.check === "model");
+    const [problem, ...more] = await check(0);
+    assert.equal(more.length, 0);
+    assert.match(problem?.message ?? "", /model\.safetensors/);
+    assert.match(problem?.message ?? "", /not readable by the container's user 65534/);
+    assert.match(problem?.fix ?? "", /chmod -R a\+rX/);
+    // The same files of a user who is not root: the container runs as them, and the owner may read.
+    const user = Deno.uid() === 0 ? 1000 : Deno.uid()!;
+    for (const entry of ["", "sub", "config.json", "model.safetensors"]) {
+      Deno.chownSync(join(model, entry), user, user);
+    }
+    assert.deepEqual(await check(user), []);
+  }),
+);
