@@ -28,8 +28,8 @@ const SHAPES: Shape[] = [
     minimum: 3 * 4 * 3,
   },
   {
-    name: "num_beams x attention (3 x 2), sequential",
-    yaml: "sweep:\n  transformers.num_beams: [1, 2, 4]\n  transformers.attn_implementation: [sdpa, eager]\n",
+    name: "batch x attention (8 x 2), sequential",
+    yaml: `sweep:\n  generation.batch_size: [${range(8)}]\n  transformers.attn_implementation: [sdpa, eager]\n`,
     minimum: 2,
   },
   {

@@ -32,9 +32,6 @@ export const transformersOptionsSchema = z.strictObject({
 
 type Options = z.output<typeof transformersOptionsSchema>;
 
-/** Options that go to generate(), not to loading: runs that differ only in them share a loaded model. */
-const GENERATE_OPTIONS = new Set(["use_cache", "cache_implementation", "num_beams"]);
-
 const RULES: ((input: EngineRuleInput<Options>) => RuleViolation | undefined)[] = [
   ({ options: o }) =>
     o.load_in_4bit && o.load_in_8bit
@@ -96,8 +93,9 @@ export const transformers: EngineDefinition<Options> = {
   },
   optionsSchema: transformersOptionsSchema,
   batching: "static",
-  loadOptions: (options) =>
-    Object.fromEntries(Object.entries(options).filter(([key]) => !GENERATE_OPTIONS.has(key))),
+  // The adapter takes every option at load, generate()'s (num_beams, use_cache, cache_implementation) too:
+  // the harness's prepare carries no engine options, so runs that differ in any need their own session.
+  loadOptions: (options) => options,
   // One process, one model: device_map spreads layers over the visible GPUs without parallel sizes.
   parallelism: () => ({ tensor: 1, pipeline: 1 }),
   rules: (input) => brokenRules(input, RULES),
