@@ -29,7 +29,9 @@ const SHAPES: Shape[] = [
   },
   {
     name: "batch x attention (8 x 2), sequential",
-    yaml: `sweep:\n  generation.batch_size: [${range(8)}]\n  transformers.attn_implementation: [sdpa, eager]\n`,
+    yaml: `sweep:\n  generation.batch_size: [${
+      range(8)
+    }]\n  transformers.attn_implementation: [sdpa, eager]\n`,
     minimum: 2,
   },
   {

@@ -31,13 +31,18 @@ export async function probeDocker(
 
 /**
  * Whether Docker takes `--gpus` here: dockerd found an NVIDIA Container Toolkit hook on its PATH (the
- * real one, or the stand-in scripts/ci_docker.sh gives a daemon it starts). Decided once, lazily.
+ * real one, or the stand-in scripts/ci_docker.sh gives a daemon it starts). Decided once per image, lazily.
  */
-let gpus: Promise<string | null> | null = null;
+const gpus = new Map<string, Promise<string | null>>();
 function gpusUnavailable(image: string): Promise<string | null> {
+  if (!gpus.has(image)) gpus.set(image, probeGpus(image));
+  return gpus.get(image)!;
+}
+
+function probeGpus(image: string): Promise<string | null> {
   // The same container preflight starts, so the skip decision and llem agree on what "works" means.
   const user = containerUser(Deno.uid() ?? 0, Deno.gid() ?? 0);
-  return gpus ??= runProgram(containerCheckArgv("docker", { image, gpuUuids: ["GPU-probe"], user }), {
+  return runProgram(containerCheckArgv("docker", { image, gpuUuids: ["GPU-probe"], user }), {
     timeoutMs: 60_000,
   })
     .then((

@@ -27,9 +27,11 @@ class ApiClass:
         self.forwards_to = ApiClass(api, forwards_to) if forwards_to else None
 
     def members(self):
+        """What an object of the class has: declared fields, attributes __init__ assigns, properties and
+        methods (a constructor's parameters are not members unless it stores them)."""
         info = self.info
-        return set(info["fields"]) | set(info["attributes"]) | set(info["properties"]) | set(
-            info["init_params"] or ())
+        return (set(info["fields"]) | set(info["attributes"]) | set(info["properties"])
+                | set(info.get("methods", {})))
 
     def keywords(self):
         """The keyword arguments the constructor takes; None when it takes any."""

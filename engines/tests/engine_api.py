@@ -78,7 +78,7 @@ class ClassReader:
     def describe(self, path, name):
         node = self.find(path, name)
         described = {"fields": {}, "init_params": None, "init_var_keyword": False, "attributes": [],
-                     "properties": [], "bases": [literal_source(base) for base in node.bases]}
+                     "properties": [], "methods": {}, "bases": [literal_source(base) for base in node.bases]}
         # Bases first, so that a subclass's own declarations win.
         for base in node.bases:
             base_name = literal_source(base)
@@ -87,6 +87,7 @@ class ClassReader:
             except LookupError:
                 continue
             described["fields"].update(inherited["fields"])
+            described["methods"].update(inherited["methods"])
             described["attributes"] += inherited["attributes"]
             described["properties"] += inherited["properties"]
             if described["init_params"] is None and inherited["init_params"] is not None:
@@ -112,8 +113,18 @@ class ClassReader:
             decorators = {literal_source(d) for d in item.decorator_list}
             if decorators & {"property", "cached_property", "functools.cached_property"}:
                 described["properties"].append(item.name)
+            elif not item.name.startswith("_"):
+                described["methods"][item.name] = ClassReader.parameters(item)
             if item.name == "__init__":
                 ClassReader.read_init(item, described)
+
+    @staticmethod
+    def parameters(function):
+        """A public method's parameters after self: names in order, and whether it takes **kwargs."""
+        args = function.args
+        names = [arg.arg for arg in args.posonlyargs + args.args + args.kwonlyargs]
+        return {"params": [name for name in names if name not in ("self", "cls")],
+                "var_keyword": args.kwarg is not None}
 
     @staticmethod
     def read_init(function, described):

@@ -72,6 +72,13 @@ class VllmContractTest(unittest.TestCase):
         self.assertIn("vllm_config", ApiClass(self.api, "LLMEngine").members())
         self.assertIn("llm_engine", ApiClass(self.api, "LLM").members())
 
+    def test_the_llm_methods_the_adapter_calls_take_what_it_gives(self):
+        methods = self.api["classes"]["LLM"]["methods"]
+        # llm.generate(inputs, sampling_params, use_tqdm=False) in adapter_common's OneCallAdapter.run.
+        self.assertEqual(methods["generate"]["params"][:2], ["prompts", "sampling_params"])
+        self.assertIn("use_tqdm", methods["generate"]["params"])
+        self.assertEqual(methods["get_tokenizer"]["params"], [])
+
     def test_the_outputs_carry_what_the_adapter_reads(self):
         self.assertIn("metrics", ApiClass(self.api, "RequestOutput").members())
         self.assertIn("outputs", ApiClass(self.api, "RequestOutput").members())

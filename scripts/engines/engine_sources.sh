@@ -7,8 +7,8 @@
 #   bash scripts/engines/engine_sources.sh --check   only say where it is; exit 1 when it is not there
 #
 # TensorRT-LLM publishes only a placeholder source distribution on PyPI (its wheels live on NVIDIA's own
-# index, which these machines cannot reach), so its snapshot (engines/tests/api/tensorrt.json) is made from
-# its public GitHub source by hand: see engines/README.md.
+# index, which these machines cannot reach): its adapter has no snapshot, and its fakes are written by hand
+# (engines/README.md).
 set -euo pipefail
 VLLM_VERSION="0.33.0"
 VLLM_SHA256="f4c33c2503d52bb411146afa9618a4f48bed68912f617e6803ac8d76e4c74112"

@@ -1,3 +1,5 @@
+import { isEngineId } from "../engines/engine_id.ts";
+import { ENGINES } from "../engines/engine_registry.ts";
 import type { LoadedStudy } from "../results/load_study.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
 import { maxOf } from "../measure/max_of.ts";
@@ -157,7 +159,7 @@ export function renderMlEnergy(study: LoadedStudy): string {
       activated_params_billions: null,
       weight_precision: first.flops_estimate?.dtype ?? null,
       max_num_seqs: valueAt(experiment.config, ["generation", "batch_size"]),
-      tensor_parallel: valueAt(experiment.config, [first.engine, "tensor_parallel_size"]) ?? 1,
+      tensor_parallel: tensorParallel(experiment.config),
       energy_per_token_joules: mean((r) => (r.mj_per_tok_total === null ? null : r.mj_per_tok_total / 1000)),
       energy_per_request_joules: mean((r) =>
         r.latency_stats?.request_count ? windowEnergy(r) / r.latency_stats.request_count : null
@@ -193,4 +195,12 @@ function valueAt(config: Record<string, unknown>, path: string[]): unknown {
   let value: unknown = config;
   for (const key of path) value = (value as Record<string, unknown> | null)?.[key];
   return value ?? null;
+}
+
+/** GPUs per pipeline stage of an experiment's engine (the engine's own 1 where unset). */
+function tensorParallel(config: Record<string, unknown>): number {
+  const engine = config.engine;
+  if (!isEngineId(engine)) return 1;
+  const options = ENGINES[engine].optionsSchema.safeParse(config[engine] ?? {});
+  return options.success ? ENGINES[engine].parallelism(options.data).tensor : 1;
 }

@@ -113,7 +113,7 @@ function show(value: unknown): string {
 function sessionNote(plan: StudyPlan): string {
   if (!plan.execution.reuse_sessions) return " (reuse_sessions: false: one per run)";
   if (plan.session_grouping === "as_declared") {
-    return ` (a model stays loaded across consecutive runs; order ${plan.execution.order} keeps the declared order)`;
+    return ` (a model stays loaded across consecutive runs; order ${plan.execution.order} is not regrouped by model load)`;
   }
   return plan.sessions < plan.sessions_as_declared
     ? ` (runs that load the model alike are grouped; ${plan.sessions_as_declared} in the declared order)`

@@ -221,6 +221,15 @@ Deno.test("rule transformers-cache-without-cache: cache_implementation with use_
   assert.deepEqual(checkCrossFieldRules(config({ transformers: { use_cache: false } })), []);
 });
 
+Deno.test("rule transformers-gpus-without-device-map: several GPUs need a device_map to be used", () => {
+  const base = { gpus: [0, 1], transformers: {} };
+  const v = expectRule(base, "transformers-gpus-without-device-map", {
+    transformers: { device_map: "auto" },
+  });
+  assert.match(v.message, /2 GPUs/);
+  assert.deepEqual(checkCrossFieldRules(fixed(base, { gpus: [0] })), []);
+});
+
 Deno.test("rule transformers-flash-attention-dtype: flash attention needs float16 or bfloat16", () => {
   for (const attn of ["flash_attention_2", "flash_attention_3"]) {
     for (const dtype of ["float32", "auto"]) {

@@ -31,7 +31,7 @@ export type Batching = "static" | "continuous" | "single_call";
 export interface EngineDefinition<Options = Record<string, unknown>> {
   id: EngineId;
   displayName: string;
-  /** Pinned default container image (a tag, never "latest"): the version the adapter was checked against. */
+  /** Pinned default container image (a tag, never "latest"). */
   defaultImage: string;
   /** Python package whose version the adapter reports. */
   pythonPackage: string;

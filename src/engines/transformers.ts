@@ -69,6 +69,16 @@ const RULES: ((input: EngineRuleInput<Options>) => RuleViolation | undefined)[] 
         "set transformers.use_cache: true, or remove cache_implementation",
       )
       : undefined,
+  ({ options: o, gpus }) =>
+    gpus.length > 1 && o.device_map === null
+      ? violation(
+        "transformers-gpus-without-device-map",
+        "transformers.device_map",
+        `gpus lists ${gpus.length} GPUs, but without device_map the whole model goes on the first: the others ` +
+          "would be measured idle",
+        "set transformers.device_map: auto (needs accelerate in the engine's Python), or list one GPU",
+      )
+      : undefined,
   ({ options: o, generation }) =>
     o.attn_implementation?.startsWith("flash_attention") && !FLOAT_TYPES.has(generation.dtype)
       ? violation(
@@ -88,8 +98,8 @@ export const transformers: EngineDefinition<Options> = {
   pythonPackage: "transformers",
   checked: {
     version: "5.24.0",
-    how:
-      "run end to end by llem on the CPU in CI (torch 2.13.0), and 4.46 through its dtype keyword in unit tests",
+    how: "run end to end by llem on the CPU in CI (torch 2.13.0); the default image's 4.46 only in unit " +
+      "tests (its torch_dtype keyword)",
   },
   optionsSchema: transformersOptionsSchema,
   batching: "static",

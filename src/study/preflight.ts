@@ -132,6 +132,7 @@ async function checkExperiments(
   const runners = new Map<number, RunnerChoice>();
   const runnerUsable = new Map<string, boolean>();
   const gpusChecked = new Set<string>();
+  const modelsChecked = new Set<string>();
   for (const { id, config } of request.plan.experiments) {
     const choice: RunnerChoice = config.runner === "auto"
       ? resolveAutoRunner(await probe())
@@ -165,7 +166,10 @@ async function checkExperiments(
       );
     }
     for (const problem of checkModel(config, request)) found.problems.add(problem);
-    if (container) found.problems.add(checkModelReadable(config, request));
+    if (container && !modelsChecked.has(config.model)) {
+      modelsChecked.add(config.model);
+      found.problems.add(checkModelReadable(config, request));
+    }
     found.problems.add(checkDataset(config, request.host.cwd));
   }
   return runners;
@@ -271,11 +275,10 @@ function checkModelReadable(config: ExperimentConfig, request: StudyRequest): Pr
   if (path === null || !pathExists(path)) return null;
   const ids = containerIds(request.host.uid, request.host.gid);
   const unreadable = unreadableFiles(path, ids);
-  if (unreadable.length === 0) return null;
+  if (unreadable.paths.length === 0) return null;
   return {
     check: "model",
-    message:
-      `${unreadable.join(", ")}${unreadable.length === 5 ? " (and maybe more)" : ""} not readable by ` +
+    message: `${unreadable.paths.join(", ")}${unreadable.more ? " (and more)" : ""} not readable by ` +
       `the container's user ${ids.uid}${
         request.host.uid === 0 ? " (llem runs as root; containers never do)" : ""
       }`,

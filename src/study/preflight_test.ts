@@ -90,3 +90,43 @@ Deno.test(
     assert.deepEqual(await check(user), []);
   }),
 );
+
+Deno.test(
+  "preflight()'s model check names each file once under its real path, through link loops and hub links",
+  inTempDir(async (dir) => {
+    // A hub cache entry: snapshots link to blobs; one blob 0600, and a link loop for good measure.
+    const entry = join(dir, "hub", "models--org--m");
+    Deno.mkdirSync(join(entry, "blobs"), { recursive: true });
+    Deno.mkdirSync(join(entry, "snapshots", "rev"), { recursive: true });
+    Deno.writeTextFileSync(join(entry, "blobs", "w"), "weights");
+    Deno.chmodSync(join(entry, "blobs", "w"), 0o600);
+    Deno.symlinkSync("../../blobs/w", join(entry, "snapshots", "rev", "model.safetensors"));
+    Deno.symlinkSync("..", join(entry, "snapshots", "rev", "up"));
+    const yaml = `name: p\n${
+      quickExperiment().replace("model: org/model", "model: org/m").replace(
+        "runner: process",
+        "runner: docker",
+      )
+    }`;
+    const request = fakeRequest(yaml, dir, { host: { uid: 0, gid: 0, cwd: dir, gpuEnvironment: {} } });
+    request.locations.huggingFaceCache = join(dir, "hub");
+    const report = await preflight(request, {
+      gpuSystem: null,
+      nvmlFailure: null,
+      runs: 1,
+      probe: () => Promise.resolve([]),
+    });
+    const model = report.problems.filter((p) => p.check === "model");
+    assert.equal(model.length, 1, JSON.stringify(report.problems));
+    assert.match(model[0]!.message, new RegExp(`^${join(entry, "blobs", "w")} not readable`));
+    // A 0600 file with an access control list shows the ACL's mask in its group bits: not refused.
+    Deno.chmodSync(join(entry, "blobs", "w"), 0o640);
+    const again = await preflight(request, {
+      gpuSystem: null,
+      nvmlFailure: null,
+      runs: 1,
+      probe: () => Promise.resolve([]),
+    });
+    assert.deepEqual(again.problems.filter((p) => p.check === "model"), []);
+  }),
+);

@@ -144,11 +144,24 @@ function resumeTarget(
   const manifest = readManifest(dir);
   // Refused before preflight and the rest: another llem runs it now (checked again under the lock).
   if (picked === null && isStudyLocked(dir)) throw new StudyBusy(dir, manifest);
+  // What changed in the experiments' resolved configs, named key by key: the config, or llem's defaults.
+  const changed = experimentChanges(readStoredPlan(dir), plan);
   if (manifest.study_design_hash !== plan.study_design_hash) {
     throw new UsageError(
       `the study changed since ${dir} was started: design hash ${manifest.study_design_hash} then, ` +
-        `${plan.study_design_hash} now (${describeDesignChange(plan, manifest.experiments)})`,
-      "resume with the config it was started with, or run the changed study afresh without --resume",
+        `${plan.study_design_hash} now (${describeDesignChange(plan, manifest.experiments)}${
+          changed ? `; ${changed}` : ""
+        })`,
+      "resume with the config it was started with, or run the changed study afresh without --resume " +
+        "(a study started by another llem version may differ only in llem's defaults)",
+    );
+  }
+  // Before the order check: other GPUs, image or Python regroup sessions, and so reorder the runs.
+  if (changed) {
+    throw new UsageError(
+      `${dir} cannot be resumed with this plan: ${changed}`,
+      "--resume finishes a study on what it was started with: give the same --gpus and --runner (or the " +
+        "config's values) as when it was started, or run the changed study afresh without --resume",
     );
   }
   const mismatch = resumeMismatch(plan, manifest.experiments);
@@ -158,14 +171,6 @@ function resumeTarget(
       "--resume finishes a study as it was started: give the --order and --cycles it was started with " +
         "(the resume command it printed has them), or none if it had none; to measure more cycles, run the " +
         "study afresh without --resume",
-    );
-  }
-  const changed = experimentChanges(readStoredPlan(dir), plan);
-  if (changed) {
-    throw new UsageError(
-      `${dir} cannot be resumed with this plan: ${changed}`,
-      "--resume finishes a study on what it was started with: give the same --gpus and --runner (or the " +
-        "config's values) as when it was started, or run the changed study afresh without --resume",
     );
   }
   const misplaced = manifest.experiments.find((run) => !dirMatchesRun(run));
