@@ -33,7 +33,7 @@ const workload = {
 const launch = {
   engine: "test",
   harnessDir: `${repo}engines`,
-  adapterPath: `${repo}tests/test_engine/adapter.py`,
+  adapterPath: `${repo}engines/test_engine/adapter.py`,
   gpuUuids: [],
   readOnlyMounts: [],
   exchangeDir: Deno.makeTempDirSync(),

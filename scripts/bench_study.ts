@@ -50,7 +50,7 @@ async function measure(reuse: boolean): Promise<{ wall: number; overhead: number
       cwd: dir,
       env: {
         LLEM_NVML_LIBRARY: fakeNvmlLibrary("full"),
-        LLEM_ADAPTER_OVERRIDE: `${repo}tests/test_engine/adapter.py`,
+        LLEM_ADAPTER_OVERRIDE: `${repo}engines/test_engine/adapter.py`,
         LLEM_LOCK_DIR: join(dir, "locks"),
         LLEM_CACHE_DIR: join(dir, "cache"),
       },

@@ -18,6 +18,6 @@ mkdir -p "$(dirname "$out")"
   --allow-read --allow-write --allow-env --allow-ffi --allow-sys --allow-run \
   --include engines/harness.py --include engines/adapter_common.py \
   --include engines/transformers/adapter.py --include engines/vllm/adapter.py \
-  --include engines/tensorrt/adapter.py \
+  --include engines/tensorrt/adapter.py --include engines/test_engine/adapter.py \
   --output "$out" main.ts
 echo "compile: wrote $out ($(du -h "$out" | cut -f1))"

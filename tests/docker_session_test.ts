@@ -73,7 +73,7 @@ async function withSession(
     {
       engine: "test",
       harnessDir: `${repo}engines`,
-      adapterPath: `${repo}tests/test_engine/adapter.py`,
+      adapterPath: `${repo}engines/test_engine/adapter.py`,
       gpuUuids: [],
       readOnlyMounts: [],
       exchangeDir,

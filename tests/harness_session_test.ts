@@ -16,7 +16,7 @@ async function start(options: Record<string, unknown> = {}, limits = {}) {
   const { argv, env } = processArgv({
     engine: "test",
     harnessDir: `${repo}engines`,
-    adapterPath: `${repo}tests/test_engine/adapter.py`,
+    adapterPath: `${repo}engines/test_engine/adapter.py`,
     gpuUuids: [],
     readOnlyMounts: [],
     exchangeDir,

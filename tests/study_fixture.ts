@@ -37,7 +37,7 @@ export function makeStudy(
     env: {
       LLEM_NVML_LIBRARY: fakeNvmlLibrary("full"),
       FAKE_NVML_SCENARIO: join(dir, "scenario.ini"),
-      LLEM_ADAPTER_OVERRIDE: `${repo}tests/test_engine/adapter.py`,
+      LLEM_ADAPTER_OVERRIDE: `${repo}engines/test_engine/adapter.py`,
       LLEM_CACHE_DIR: join(dir, "cache"),
       LLEM_LOCK_DIR: join(dir, "locks"),
       NO_COLOR: "1",

@@ -13,7 +13,7 @@ import unittest
 from support import HARNESS, REPO, REQUEST_FIELDS, workload
 import harness  # after support, which puts engines/ on sys.path
 
-TEST_ENGINE = os.path.join(REPO, "tests", "test_engine", "adapter.py")
+TEST_ENGINE = os.path.join(REPO, "engines", "test_engine", "adapter.py")
 TRANSCRIPTS = os.path.join(REPO, "tests", "transcripts")
 WORKLOAD = workload(ignore_eos=True)
 

@@ -47,9 +47,9 @@ Deno.test("containerRemoveArgv() force-removes a session's container by name", (
 });
 
 Deno.test("dockerArgv() mounts a test adapter read-only and points the harness at it", () => {
-  const argv = dockerArgv({ ...launch, adapterPath: "/repo/tests/test_engine/adapter.py" }, container);
+  const argv = dockerArgv({ ...launch, adapterPath: "/repo/engines/test_engine/adapter.py" }, container);
   assert.ok(
-    values(argv, "--volume").includes("/repo/tests/test_engine/adapter.py:/llem/adapter/adapter.py:ro"),
+    values(argv, "--volume").includes("/repo/engines/test_engine/adapter.py:/llem/adapter/adapter.py:ro"),
   );
   assert.deepEqual(argv.slice(-2), ["--adapter-path", "/llem/adapter/adapter.py"]);
 });

@@ -2,11 +2,15 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { ENGINE_IDS } from "../engines/engine_id.ts";
 
+/** The simulated engine of `llem demo` and of llem's tests (no model, no GPU), in the harness folder. */
+export const TEST_ENGINE_ADAPTER = "test_engine/adapter.py";
+
 /** What a session needs from the harness folder: the harness, the shared adapter code, each adapter. */
 export const HARNESS_FILES: readonly string[] = [
   "harness.py",
   "adapter_common.py",
   ...ENGINE_IDS.map((id) => `${id}/adapter.py`),
+  TEST_ENGINE_ADAPTER,
 ];
 
 /**

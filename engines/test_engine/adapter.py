@@ -1,4 +1,5 @@
-"""A test engine for the harness: "generates" tokens on a schedule and fails on demand.
+"""The test engine: "generates" tokens on a schedule and fails on demand, with no model and no GPU. It runs
+llem's tests and `llem demo` (which says its figures are simulated).
 
 Engine options (from `configure`):
   ttft_s         seconds to the first token of each batch (default 0.01)
