@@ -173,7 +173,7 @@ Deno.test("a study whose experiments use different GPUs measures every run on it
   await withStudy(
     (model) => `
 name: gpu-sets
-${quick(model)}
+${quick(model).replace("transformers: {extra:", "transformers: {device_map: auto, extra:")}
 sweep:
   gpus: [[0], [1], [0, 1]]
 `,

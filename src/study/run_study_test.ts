@@ -93,6 +93,7 @@ Deno.test("runStudy() gives each run only its own GPUs' samples when experiments
   const yaml = `
 name: gpu-sets
 ${quickExperiment()}
+transformers: {device_map: auto}
 sweep:
   gpus: [[0], [1], [0, 1]]
 `;
