@@ -45,6 +45,17 @@ Deno.test({
         // The harness was copied out of the binary into the cache, where a container could mount it.
         const copies = [...Deno.readDirSync(join(study.env.LLEM_CACHE_DIR!, "harness"))];
         assert.equal(copies.length, 1);
+        // llem demo too: its test engine ships inside the binary with the harness.
+        const demo = await new Deno.Command(binary, {
+          args: ["demo", "-o", join(study.dir, "demo")],
+          env: {
+            LLEM_CACHE_DIR: study.env.LLEM_CACHE_DIR!,
+            LLEM_LOCK_DIR: study.env.LLEM_LOCK_DIR!,
+            NO_COLOR: "1",
+          },
+        }).output();
+        assert.equal(demo.code, 0, new TextDecoder().decode(demo.stderr));
+        assert.match(new TextDecoder().decode(demo.stdout), /report: .*demo-SIMULATED_.*report\.html/);
       });
     } finally {
       Deno.removeSync(out, { recursive: true });

@@ -127,6 +127,7 @@ Deno.test("llem run stops at preflight, naming every problem, when NVML or the m
     const result = await run(["run", study.file, "-o", "results"], study);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /NVML/);
+    assert.match(result.stderr, /without a GPU, run: llem demo/);
     assert.match(result.stderr, /model folder \.\/no-such-model does not exist/);
     assert.match(result.stderr, /nothing was run/);
   });

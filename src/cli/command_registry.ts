@@ -8,6 +8,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./baseline_command.ts")).baselineCommand,
   },
   {
+    name: "demo",
+    summary: "the whole pipeline on a simulated GPU (no GPU, engine or network): a study and its report",
+    load: async () => (await import("./demo_command.ts")).demoCommand,
+  },
+  {
     name: "doctor",
     summary: "check this machine: NVML, driver, GPUs, container runtimes, disk; exit 3 when not ready",
     load: async () => (await import("./doctor_command.ts")).doctorCommand,

@@ -1,3 +1,4 @@
+import { ALLOW_SIMULATED_OPTION, refuseSimulatedExport } from "./simulation_guard.ts";
 import { resultsTable } from "../analysis/results_table.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { loadStudy } from "../results/load_study.ts";
@@ -41,6 +42,7 @@ export const exportCommand: Command = {
       value: "FILE",
       description: "write here instead of stdout",
     },
+    ALLOW_SIMULATED_OPTION,
   ],
   examples: [
     ["llem export results/my-study_* --format csv -o table.csv", "a flat table for a paper"],
@@ -56,6 +58,10 @@ export const exportCommand: Command = {
     }
     const dir = args.positionals[0]!;
     const study = loadStudy(dir);
+    refuseSimulatedExport(
+      { dir, simulated: study.manifest.simulated },
+      args.values["allow-simulated"] === true,
+    );
     let text: string;
     if (format === "csv") {
       text = renderResultsCsv([studyRows(study, resultsTable(study))]);

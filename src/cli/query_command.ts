@@ -1,3 +1,6 @@
+import { findStudyDirs } from "../results/find_study_dirs.ts";
+import { readManifest } from "../results/manifest_store.ts";
+import { ALLOW_SIMULATED_OPTION, refuseMixedSimulation } from "./simulation_guard.ts";
 import { QUERY_VIEWS, queryStudies } from "../results/query_studies.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import type { Command } from "./command.ts";
@@ -23,6 +26,7 @@ export const queryCommand: Command = {
       value: "F",
       description: `output: ${FORMATS.join(", ")} (default table)`,
     },
+    ALLOW_SIMULATED_OPTION,
   ],
   examples: [
     ["llem query 'select status, count(*) from runs group by status'", "runs of every study in results/"],
@@ -36,8 +40,16 @@ export const queryCommand: Command = {
     if (!(FORMATS as readonly string[]).includes(format)) {
       throw new UsageError(`unknown format "${format}"`, `choose one of ${FORMATS.join(", ")}`);
     }
-    const [sql, ...dirs] = args.positionals;
-    const answer = await queryStudies(sql!, dirs.length ? dirs : ["results"]);
+    const [sql, ...given] = args.positionals;
+    const dirs = given.length ? given : ["results"];
+    refuseMixedSimulation(
+      dirs.flatMap((dir) => findStudyDirs(dir)).map((dir) => ({
+        dir,
+        simulated: readManifest(dir).simulated,
+      })),
+      args.values["allow-simulated"] === true,
+    );
+    const answer = await queryStudies(sql!, dirs);
     if (format === "json") io.out(JSON.stringify(answer.rows, null, 2) + "\n");
     else if (format === "csv") {
       const lines = [

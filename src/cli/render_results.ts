@@ -14,6 +14,8 @@ export interface StudyRows {
   name: string;
   status: string;
   runs: { total: number; completed: number };
+  /** What was simulated (llem demo); absent for a study measured on GPUs. */
+  simulated?: string;
   rows: ResultRow[];
 }
 
@@ -21,7 +23,7 @@ export interface StudyRows {
 export function studyRows(
   study: {
     dir: string;
-    manifest: Pick<Manifest, "study_name" | "status" | "summary">;
+    manifest: Pick<Manifest, "study_name" | "status" | "summary" | "simulated">;
     plan: { study_name: string };
   },
   rows: ResultRow[],
@@ -32,6 +34,7 @@ export function studyRows(
     name: manifest.study_name ?? study.plan.study_name,
     status: manifest.status,
     runs: { total: manifest.summary.total_experiments, completed: manifest.summary.completed },
+    ...(manifest.simulated ? { simulated: manifest.simulated } : {}),
     rows,
   };
 }
@@ -54,7 +57,8 @@ export function renderResultsText(studies: readonly StudyRows[]): string {
   const lines: string[] = [];
   for (const study of studies) {
     lines.push(
-      `study ${study.name} (${study.status}, ${study.runs.completed} of ${study.runs.total} runs completed): ${study.dir}`,
+      `study ${study.name} (${study.status}, ${study.runs.completed} of ${study.runs.total} runs completed): ${study.dir}` +
+        (study.simulated ? `\nSIMULATED: ${study.simulated}; no GPU was measured` : ""),
     );
     lines.push(...studyTable(study), "");
   }

@@ -1,3 +1,4 @@
+import { ALLOW_SIMULATED_OPTION, refuseMixedSimulation } from "./simulation_guard.ts";
 import { buildReport, type ReportStudy } from "../report/build_report.ts";
 import { downsamplePower } from "../report/downsample_power.ts";
 import { experimentLabel } from "../report/report_charts.ts";
@@ -31,18 +32,15 @@ export const reportCommand: Command = {
       value: "FILE",
       description: "the HTML file (default report.html)",
     },
+    ALLOW_SIMULATED_OPTION,
   ],
   examples: [
     ["llem report results/my-study_2026-11-22T10-00-00", "report.html for one study"],
     ["llem report results/a_* results/b_* -o compare.html", "two studies in one file"],
   ],
   async run(args, io) {
-    const studies: ReportStudy[] = [];
-    for (const dir of args.positionals) studies.push(await reportStudy(openStudyResults(dir)));
-    const html = await buildReport({
-      studies,
-      generatedAt: new Date().toISOString(),
-      llemVersion: LLEM_VERSION,
+    const html = await reportHtml(args.positionals, {
+      allowSimulated: args.values["allow-simulated"] === true,
     });
     const output = (args.values.output as string | undefined) ?? "report.html";
     writeOutputFile(output, html);
@@ -50,6 +48,21 @@ export const reportCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** The HTML report of the studies in `dirs`. */
+export async function reportHtml(
+  dirs: readonly string[],
+  options: { allowSimulated?: boolean } = {},
+): Promise<string> {
+  const opened = dirs.map((dir) => openStudyResults(dir));
+  refuseMixedSimulation(
+    opened.map((study) => ({ dir: study.dir, simulated: study.manifest.simulated })),
+    options.allowSimulated === true,
+  );
+  const studies: ReportStudy[] = [];
+  for (const study of opened) studies.push(await reportStudy(study));
+  return await buildReport({ studies, generatedAt: new Date().toISOString(), llemVersion: LLEM_VERSION });
+}
 
 /** What the report shows of a study, read from its files (Parquet only for the runs drawn). */
 async function reportStudy(study: StudyResults): Promise<ReportStudy> {
@@ -81,6 +94,7 @@ async function reportStudy(study: StudyResults): Promise<ReportStudy> {
       images: unique(results.flatMap((r) => (r.environment?.image ? [r.environment.image] : []))),
       runners: unique(results.flatMap((r) => (r.environment ? [r.environment.runner] : []))),
     },
+    simulated: study.manifest.simulated ?? null,
   };
 }
 

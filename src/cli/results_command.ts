@@ -1,3 +1,4 @@
+import { ALLOW_SIMULATED_OPTION, refuseMixedSimulation } from "./simulation_guard.ts";
 import { compareToBaseline } from "../analysis/compare_to_baseline.ts";
 import { type ExperimentRow, HEADLINE_METRICS, resultsTable } from "../analysis/results_table.ts";
 import { UsageError } from "../errors/usage_error.ts";
@@ -43,6 +44,7 @@ export const resultsCommand: Command = {
       value: "DIR",
       description: "compare with this study: ratio and Welch's 95% CI of the difference, per metric",
     },
+    ALLOW_SIMULATED_OPTION,
   ],
   examples: [
     ["llem results results/my-study_2026-11-22T10-00-00", "the table of one study"],
@@ -60,8 +62,15 @@ export const resultsCommand: Command = {
     }
     const baselineDir = args.values.baseline as string | undefined;
     const baseline = baselineDir === undefined ? null : loadStudy(baselineDir);
-    const studies: StudyRows[] = args.positionals.map((dir) => {
-      const study = loadStudy(dir);
+    const loaded = args.positionals.map((dir) => loadStudy(dir));
+    refuseMixedSimulation(
+      [...loaded, ...(baseline ? [baseline] : [])].map((study) => ({
+        dir: study.dir,
+        simulated: study.manifest.simulated,
+      })),
+      args.values["allow-simulated"] === true,
+    );
+    const studies: StudyRows[] = loaded.map((study) => {
       const rows = withBaseline(resultsTable(study), { study, baseline, baselineDir });
       if (sort !== undefined && sort !== "exp") rows.sort(byMean(sort));
       return studyRows(study, rows);

@@ -3,15 +3,12 @@ import { RUNNER_IDS } from "../config/experiment_config.ts";
 import type { PlanOverrides } from "../config/plan_study.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { measureStudy } from "../study/measure_study.ts";
-import type { PreflightReport } from "../study/preflight.ts";
-import type { StudyEvent } from "../study/study_events.ts";
 import { resolveStudyRequest } from "../study/study_request.ts";
-import type { CliIo } from "./cli_io.ts";
 import type { Command, CommandArgs } from "./command.ts";
-import { EXIT, studyExitCode } from "./exit_code.ts";
+import { studyExitCode } from "./exit_code.ts";
 import { NVML_LIBRARY_OPTION } from "./open_gpus.ts";
 import { parseExecutionOption, parseGpuList } from "./parse_option_values.ts";
-import { newProgressState, renderStudyEvent, statusLine } from "./render_study_event.ts";
+import { progressDisplay, reportPreflight } from "./progress_display.ts";
 import { renderPlan } from "./render_plan.ts";
 import { renderResumeHint } from "./render_resume_hint.ts";
 import { renderStudySummary } from "./render_study_summary.ts";
@@ -170,65 +167,4 @@ function planOverrides(values: CommandArgs["values"]): PlanOverrides {
     overrides.execution!.order = parseExecutionOption(values.order, { flag: "--order", key: "order" });
   }
   return overrides;
-}
-
-/** Print what preflight found: every problem with its fix (exit 3), or that the machine is ready. */
-function reportPreflight(
-  report: PreflightReport,
-  out: { io: CliIo; say: (text: string) => void },
-): number {
-  if (report.problems.length === 0) {
-    out.say("preflight: ready\n");
-    return EXIT.ok;
-  }
-  out.io.err(
-    report.problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
-      `preflight found ${report.problems.length} problem(s); nothing was run\n`,
-  );
-  return EXIT.notReady;
-}
-
-/** Events to the terminal (a live status line), to plain lines (logs), or to JSON lines. */
-function progressDisplay(
-  io: { out(text: string): void; err(text: string): void },
-  mode: { json: boolean; quiet: boolean; verbose: boolean },
-): { event(event: StudyEvent): void; close(): void } {
-  if (mode.json) {
-    return {
-      event: (event) => io.out(JSON.stringify({ time: new Date().toISOString(), ...event }) + "\n"),
-      close() {},
-    };
-  }
-  const state = newProgressState(Date.now());
-  const live = !mode.quiet && Deno.stdout.isTerminal();
-  let timer: ReturnType<typeof setInterval> | null = null;
-  let closed = false;
-  const width = () => {
-    try {
-      return Deno.consoleSize().columns;
-    } catch {
-      return 100;
-    }
-  };
-  const redraw = () => live && !closed && io.out(`\r\x1b[2K${statusLine(state, Date.now(), width())}`);
-  if (live) timer = setInterval(redraw, 1000);
-  return {
-    event(event) {
-      let lines = renderStudyEvent(state, event, Date.now());
-      if (mode.verbose && event.type === "phase" && lines.length === 0) lines = [`  ${state.phase}`];
-      if (mode.quiet) {
-        lines = event.type === "warning" || event.type === "run_failed" || event.type === "study_finished"
-          ? lines
-          : [];
-      }
-      if (lines.length) io.out((live ? "\r\x1b[2K" : "") + lines.join("\n") + "\n");
-      redraw();
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      if (timer !== null) clearInterval(timer);
-      if (live) io.out("\r\x1b[2K");
-    },
-  };
 }

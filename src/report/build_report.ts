@@ -33,6 +33,8 @@ export interface ReportStudy {
   methods: { energy: Record<string, number>; baseline: Record<string, number> };
   /** GPUs, driver, engines and images the runs used. */
   environment: { gpus: string[]; drivers: string[]; engines: string[]; images: string[]; runners: string[] };
+  /** What was simulated (`llem demo`), or null for a study measured on GPUs. */
+  simulated: string | null;
 }
 
 /** The report's facts about itself. */
@@ -59,7 +61,7 @@ export async function buildReport(input: ReportInput): Promise<string> {
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>llem report</h1>
+${simulatedBanner(input.studies)}<h1>llem report</h1>
 <p class="meta">${input.studies.length} stud${input.studies.length === 1 ? "y" : "ies"}; generated ${
     escape(input.generatedAt)
   } by llem ${escape(input.llemVersion)}</p>
@@ -67,6 +69,15 @@ ${sections.join("\n")}
 </body>
 </html>
 `;
+}
+
+/** A banner no reader can miss when any study is simulated: its numbers were not measured. */
+function simulatedBanner(studies: readonly ReportStudy[]): string {
+  const simulated = studies.filter((study) => study.simulated !== null);
+  if (simulated.length === 0) return "";
+  return `<p class="simulated" role="alert"><b>SIMULATED</b>: ${
+    escape(simulated.map((study) => `${study.name} (${study.simulated})`).join("; "))
+  }. No GPU was measured: these numbers show what llem produces, not what any hardware does.</p>\n`;
 }
 
 async function studySection(study: ReportStudy): Promise<string> {
@@ -162,4 +173,5 @@ th { background: #f4f4f4; }
 figure.chart { margin: 0; border: 1px solid #eee; padding: 0.5em; }
 figcaption { max-width: 560px; margin-bottom: 0.5em; }
 pre { max-height: 20em; overflow: auto; font-size: 11px; background: #fafafa; }
+.simulated { background: #fff3cd; border: 2px solid #c77c00; padding: 0.8em 1em; font-size: 16px; }
 `;

@@ -45,6 +45,7 @@ function reportStudy(name: string): ReportStudy {
       images: [],
       runners: ["process"],
     },
+    simulated: null,
   };
 }
 
@@ -96,5 +97,19 @@ Deno.test("downsamplePower() keeps at most 200 buckets with each one's min, mean
     windowed.points.map((p) => p.throttled).filter(Boolean).length,
     1,
     "only thermal counts, not idle",
+  );
+});
+
+Deno.test("buildReport() puts a banner on top of a report with a simulated study, and none otherwise", async () => {
+  const real = await buildReport({ studies: [reportStudy("s")], generatedAt: "t", llemVersion: "v" });
+  assert.ok(!real.includes('class="simulated"'));
+  const demo = await buildReport({
+    studies: [{ ...reportStudy("s"), simulated: "llem demo: a simulated GPU" }],
+    generatedAt: "t",
+    llemVersion: "v",
+  });
+  assert.match(
+    demo,
+    /<body>\n<p class="simulated" role="alert"><b>SIMULATED<\/b>: .*llem demo: a simulated GPU/,
   );
 });

@@ -146,7 +146,10 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
   }
   const { config, done, loaded } = m;
   const measurement = config.measurement;
-  const warnings: string[] = [...m.warnings];
+  const warnings: string[] = [
+    ...(m.environment.simulated ? [`SIMULATED: ${m.environment.simulated}; no GPU was measured`] : []),
+    ...m.warnings,
+  ];
   for (const gpu of m.gpus) warnings.push(...gpu.energy.warnings.map((w) => gpuPrefix(gpu) + w));
 
   // Host time is the window's clock; the harness's times move onto it by the offset of its last token's
@@ -453,6 +456,7 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
         instant_power_field: info.capabilities.instantPowerField,
       })),
       engine_observed_params: loaded.observed_params,
+      ...(m.environment.simulated ? { simulated: m.environment.simulated } : {}),
     },
   };
   return experimentResultSchema.parse(result);

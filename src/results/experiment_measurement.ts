@@ -55,6 +55,8 @@ export interface MeasurementEnvironment {
   protocolVersion: number;
   llemVersion: string | null;
   llemCommit: string | null;
+  /** What was simulated (`llem demo`); absent or null for a real GPU. */
+  simulated?: string | null;
 }
 
 /**

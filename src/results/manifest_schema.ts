@@ -122,6 +122,8 @@ export const manifestSchema = z.object({
   /** The llem process that last ran the study, and its machine: a resume refuses a study that is still live. */
   pid: z.int().min(1).nullable(),
   hostname: z.string().nullable(),
+  /** What was simulated (`llem demo`: a simulated GPU and engine); absent for a study measured on GPUs. */
+  simulated: z.string().min(1).optional(),
   experiments: z.array(manifestRunSchema).superRefine((runs, context) => {
     const seen = new Set<number>();
     for (const [position, run] of runs.entries()) {

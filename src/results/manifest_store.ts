@@ -28,6 +28,8 @@ export interface NewStudy {
   configFile: string | null;
   llemVersion: string | null;
   runs: readonly ManifestRunPlan[];
+  /** What is simulated, for a study `llem demo` runs; absent otherwise. */
+  simulated?: string | null;
 }
 
 /** Injected clock and process identity, for tests. */
@@ -200,6 +202,7 @@ export class ManifestStore {
       resumes: [],
       pid: resolved.pid,
       hostname: resolved.hostname,
+      ...(study.simulated ? { simulated: study.simulated } : {}),
       experiments: study.runs.map((run) => ({
         index: run.index,
         cycle: run.cycle,

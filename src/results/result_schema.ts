@@ -299,6 +299,9 @@ export const environmentSchema = z.strictObject({
   engine_observed_params: z.record(z.string(), z.unknown()).describe(
     "parameters the engine reported it actually used",
   ),
+  simulated: z.string().min(1).optional().describe(
+    "what was simulated (llem demo: the GPU and the engine): these numbers were not measured; absent for a real GPU",
+  ),
 }).describe("where and with what the experiment ran");
 
 /**

@@ -128,5 +128,6 @@ function measurementEnvironment(context: StudyContext, session: OpenSession): Me
     protocolVersion: session.harness.hello.protocol,
     llemVersion: request.llem.version,
     llemCommit: request.llem.commit,
+    simulated: request.simulated ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
+import type { StartSampler } from "../gpu/sampler.ts";
 import { sharedClockSeconds } from "../gpu/sampler_protocol.ts";
 import { writeRequestsParquet } from "../results/requests_parquet.ts";
 import { TimeseriesWriter } from "../results/timeseries_parquet.ts";
@@ -34,11 +35,12 @@ export const SYSTEM_CLOCK: StudyClock = {
  */
 export function llemPorts(
   gpuSystem: GpuSystem,
-  io: { onEvent: (event: StudyEvent) => void; signal: AbortSignal },
+  io: { onEvent: (event: StudyEvent) => void; signal: AbortSignal; startSampler?: StartSampler },
 ): StudyPorts {
   return {
     gpuSystem,
-    startSampler: (start) => GpuSampler.start({ ...start, libraryPath: gpuSystem.libraryPath }),
+    startSampler: io.startSampler ??
+      ((start) => GpuSampler.start({ ...start, libraryPath: gpuSystem.libraryPath })),
     startSession: (start) =>
       HarnessSession.start(start.argv, {
         limits: start.limits,

@@ -1,5 +1,6 @@
 import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
+import type { StartSampler } from "../gpu/sampler.ts";
 import { openNvmlGpuSystem } from "../gpu/nvml_gpu_system.ts";
 import { materializeHarness } from "../runners/materialize_harness.ts";
 import { reapLeftovers } from "../runners/reap_leftovers.ts";
@@ -16,6 +17,11 @@ export interface MeasureStudyOptions {
   signal?: AbortSignal;
   /** Told the preflight report before anything runs; return false to stop there (a dry run). */
   onPreflight?(report: PreflightReport): boolean;
+  /**
+   * GPUs and a sampler to measure instead of NVML's: `llem demo`'s simulated world, whose request says
+   * it is simulated (StudyRequest.simulated).
+   */
+  world?: { gpuSystem: GpuSystem; startSampler: StartSampler };
 }
 
 /** How a study attempt ended: stopped by preflight (problems, or a dry run), or run. */
@@ -33,14 +39,18 @@ export async function measureStudy(
 ): Promise<MeasureStudyOutcome> {
   const onEvent = options.onEvent ?? (() => {});
   await reapBeforeStudy(request.locations.tmpDir, onEvent);
-  let gpuSystem: GpuSystem | null = null;
+  let gpuSystem: GpuSystem | null = options.world?.gpuSystem ?? null;
   let nvmlFailure: PreflightProblem | null = null;
   try {
-    gpuSystem = openNvmlGpuSystem(request.nvmlLibraryPath);
+    gpuSystem ??= openNvmlGpuSystem(request.nvmlLibraryPath);
   } catch (error) {
     const failure = describeNvmlFailure(error, request.nvmlLibraryPath);
     if (!failure) throw error;
-    nvmlFailure = { check: "nvml", message: failure.message, fix: failure.fix };
+    nvmlFailure = {
+      check: "nvml",
+      message: failure.message,
+      fix: `${failure.fix}; to see what llem does on a machine without a GPU, run: llem demo`,
+    };
   }
   try {
     const runs = request.resume
@@ -65,6 +75,7 @@ export async function measureStudy(
       llemPorts(gpuSystem, {
         onEvent,
         signal: options.signal ?? new AbortController().signal,
+        ...(options.world ? { startSampler: options.world.startSampler } : {}),
       }),
     );
     return { kind: "ran", report, outcome };

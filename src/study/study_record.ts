@@ -35,7 +35,7 @@ export class StudyRecord {
    * finished runs of it while this one waited for the locks.
    */
   static open(
-    request: Pick<StudyRequest, "plan" | "configPath" | "resume" | "llem">,
+    request: Pick<StudyRequest, "plan" | "configPath" | "resume" | "llem" | "simulated">,
     io: { dir: string; onEvent: (event: StudyEvent) => void },
   ): StudyRecord {
     const { plan, resume } = request;
@@ -59,6 +59,7 @@ export class StudyRecord {
       configFile: request.configPath,
       llemVersion: request.llem.version,
       runs: plan.runs,
+      simulated: request.simulated ?? null,
     });
     writeStudyArtefacts(dir, { plan, configPath: request.configPath });
     return new StudyRecord(dir, store, io.onEvent);

@@ -73,6 +73,11 @@ export interface StudyRequest {
   /** Secrets for the engine (HF_TOKEN), passed to it in a 0600 file. */
   secrets: Record<string, string>;
   llem: { version: string; commit: string };
+  /**
+   * What is simulated, for a study `llem demo` runs (a simulated GPU and the test engine): written into
+   * the manifest and every result, so its numbers can never pass for measured ones. Absent otherwise.
+   */
+  simulated?: string | null;
 }
 
 /** What the caller asks: the command line of `llem run`, or the options of runStudyFile(). */

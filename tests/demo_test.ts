@@ -1,0 +1,90 @@
+/**
+ * `llem demo` as a user runs it from a checkout: no GPU, no NVML, no engine, no network; only Python 3.
+ * The study it measures on its simulated GPU must say it is simulated everywhere, and the commands that read
+ * studies must refuse to mix it with a measured one.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
+import { manifestOf, resultOf } from "./study_fixture.ts";
+
+const repo = new URL("../", import.meta.url).pathname;
+/** A study measured against the NVML stand-in (not simulated), committed as a fixture. */
+const MEASURED = `${repo}tests/fixtures/study_demo`;
+
+async function llem(args: string[], env: Record<string, string>) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...LLEM_PERMISSIONS, `${repo}main.ts`, ...args],
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+Deno.test("llem demo measures a study on a simulated GPU and says so in every file it writes", async () => {
+  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
+  try {
+    // Nothing of llem's test set-up: no NVML stand-in, no adapter override; a PATH for python3 only.
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: home,
+      LLEM_CACHE_DIR: join(home, "cache"),
+      LLEM_LOCK_DIR: join(home, "locks"),
+    };
+    const demo = await llem(["demo", "-o", join(home, "demo")], env);
+    assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+    const studyDir = /^results: (.+)$/m.exec(demo.stdout)?.[1];
+    const report = /^report: (.+)$/m.exec(demo.stdout)?.[1];
+    assert.ok(studyDir && report, demo.stdout);
+    assert.match(studyDir, /\/demo-SIMULATED_[0-9T-]+$/);
+    assert.match(demo.stdout, /SIMULATED: these numbers come from a power model/);
+
+    const manifest = manifestOf(studyDir);
+    assert.match(manifest.simulated ?? "", /^llem demo: a simulated GPU/);
+    assert.equal(manifest.summary.completed, 9);
+    const results = manifest.experiments.map((run) => resultOf(studyDir, run.dir));
+    for (const result of results) {
+      assert.equal(result.environment!.simulated, manifest.simulated);
+      assert.match(result.measurement_warnings[0]!, /^SIMULATED: .*no GPU was measured$/);
+      assert.equal(result.environment!.gpus[0]!.name, "Simulated GPU (llem demo)");
+      assert.ok(result.total_energy_j > 0);
+    }
+    // The power model: a power-cap event once, and energy per token falling as batches grow.
+    assert.equal(results.filter((r) => r.thermal_throttle?.power_cap).length, 1);
+    const mjPerToken = (batch: number) => {
+      const runs = manifest.experiments.flatMap((run, i) => {
+        const config = JSON.parse(Deno.readTextFileSync(join(studyDir, run.dir, "effective_config.json")));
+        return config.generation.batch_size === batch ? [results[i]!.mj_per_tok_total!] : [];
+      });
+      return runs.reduce((sum, value) => sum + value, 0) / runs.length;
+    };
+    assert.ok(mjPerToken(1) > mjPerToken(4) && mjPerToken(4) > mjPerToken(8));
+    assert.match(Deno.readTextFileSync(report), /<p class="simulated" role="alert"><b>SIMULATED<\/b>/);
+
+    // Mixing it with a measured study is refused unless asked for; exporting it too.
+    const mixed = await llem(["results", studyDir, MEASURED], env);
+    assert.equal(mixed.code, 2, mixed.stderr);
+    assert.match(mixed.stderr, /is simulated \(llem demo\) and .*study_demo measured/);
+    assert.equal((await llem(["results", studyDir, MEASURED, "--allow-simulated"], env)).code, 0);
+    for (
+      const args of [["report", studyDir, MEASURED, "-o", join(home, "r.html")], [
+        "query",
+        "select 1",
+        studyDir,
+        MEASURED,
+      ]]
+    ) {
+      assert.equal((await llem(args, env)).code, 2, args.join(" "));
+    }
+    const exported = await llem(["export", studyDir, "--format", "codecarbon-csv"], env);
+    assert.equal(exported.code, 2);
+    assert.match(exported.stderr, /a peer's format has no field to say so/);
+    const alone = await llem(["results", studyDir], env);
+    assert.match(alone.stdout, /^SIMULATED: llem demo/m);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});
