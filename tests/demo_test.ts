@@ -88,3 +88,24 @@ Deno.test("llem demo measures a study on a simulated GPU and says so in every fi
     Deno.removeSync(home, { recursive: true });
   }
 });
+
+Deno.test("llem demo without Python 3 says that Python is all it needs, and runs nothing", async () => {
+  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
+  try {
+    const env = {
+      PATH: join(home, "no-such-bin"),
+      HOME: home,
+      LLEM_CACHE_DIR: join(home, "cache"),
+      LLEM_LOCK_DIR: join(home, "locks"),
+    };
+    const demo = await llem(["demo", "-o", join(home, "demo")], env);
+    assert.equal(demo.code, 3, demo.stdout + demo.stderr);
+    assert.match(demo.stderr, /llem demo needs only Python 3\.9 or newer \(python3 on the PATH\)/);
+    assert.deepEqual([...Deno.readDirSync(join(home, "demo"))].map((e) => e.name).sort(), [
+      "demo-model",
+      "demo.yaml",
+    ]);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});
