@@ -5,6 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { planStudy } from "../src/config/plan_study.ts";
+import { readConfigFile } from "../src/study/read_config_file.ts";
+import { DEMO_STUDY } from "../src/study/run_demo.ts";
+import { StudyRecord } from "../src/study/study_record.ts";
 import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
 import { manifestOf, resultOf } from "./study_fixture.ts";
 
@@ -105,6 +109,46 @@ Deno.test("llem demo without Python 3 says that Python is all it needs, and runs
       "demo-model",
       "demo.yaml",
     ]);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});
+
+Deno.test("llem run never resumes a study llem demo simulated: measured runs would join simulated ones", async () => {
+  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
+  try {
+    // A demo study left unfinished: its manifest as llem demo writes it, one run still pending.
+    const dir = join(home, "results", "demo-SIMULATED_2026-11-30T00-00-00");
+    Deno.mkdirSync(join(home, "results"), { recursive: true });
+    Deno.writeTextFileSync(join(home, "demo.yaml"), DEMO_STUDY);
+    Deno.mkdirSync(join(home, "demo-model"));
+    Deno.writeTextFileSync(join(home, "demo-model", "config.json"), "{}");
+    const plan = planStudy(join(home, "demo.yaml"), readConfigFile);
+    const record = StudyRecord.open({
+      plan,
+      configPath: join(home, "demo.yaml"),
+      resume: null,
+      llem: { version: "test", commit: "test" },
+      simulated: "llem demo: test",
+    }, { dir, onEvent: () => {} });
+    assert.equal(record.manifest.simulated, "llem demo: test");
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: home,
+      LLEM_CACHE_DIR: join(home, "cache"),
+    };
+    for (
+      const args of [["run", join(home, "demo.yaml"), "--resume"], [
+        "run",
+        join(home, "demo.yaml"),
+        dir,
+        "--resume",
+      ]]
+    ) {
+      const resumed = await llem([...args, "-o", join(home, "results")], env);
+      assert.equal(resumed.code, 2, resumed.stdout + resumed.stderr);
+      assert.match(resumed.stderr, /simulated by llem demo/);
+    }
   } finally {
     Deno.removeSync(home, { recursive: true });
   }

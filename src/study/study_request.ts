@@ -147,6 +147,13 @@ function resumeTarget(
   const picked = where.dir === undefined ? pickStudy(plan, where.outputDir) : null;
   const dir = picked?.dir ?? resolve(where.cwd, where.dir!);
   const manifest = readManifest(dir);
+  if (manifest.simulated) {
+    // llem demo never resumes: whatever ran now would be measured beside its simulated runs.
+    throw new UsageError(
+      `${dir} was simulated by llem demo (${manifest.simulated}): llem run cannot add measured runs to it`,
+      "run llem demo again for a new simulated study, or run the study without --resume to measure it",
+    );
+  }
   // Refused before preflight and the rest: another llem runs it now (checked again under the lock).
   if (picked === null && isStudyLocked(dir)) throw new StudyBusy(dir, manifest);
   // What changed in the experiments' resolved configs, named key by key: the config, or llem's defaults.
