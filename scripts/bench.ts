@@ -1,5 +1,5 @@
 /**
- * Benchmarks (not timed tests): `llem --help` start-up, `llem plan` on a 10,000-point study and on a file
+ * Benchmarks (not timed tests): `llem --help` start-up, `llem plan` (text and --json) on a 10,000-point study and on a file
  * of 240,000 keys, each as the median of several runs in fresh processes. Prints a table with targets and
  * median/target ratios.
  *   deno task bench [--runs N]
@@ -86,14 +86,22 @@ try {
       samples: await repeat(() => wallMs(["run", ...PERMISSIONS, main, "plan", manyKeysPath])),
     },
     {
+      name: "llem plan --json 10,000 points, peak RSS",
+      unit: "MB",
+      target: 200,
+      samples: (await repeat(() =>
+        peakKib(["run", "--allow-all", `${repo}scripts/_plan_peak_memory.ts`, studyPath, "--json"])
+      )).map((kib) =>
+        kib / 1024
+      ),
+    },
+    {
       name: "llem plan 10,000 points, peak RSS",
       unit: "MB",
       target: 200,
       samples: (await repeat(() =>
         peakKib(["run", "--allow-all", `${repo}scripts/_plan_peak_memory.ts`, studyPath])
-      )).map((kib) =>
-        kib / 1024
-      ),
+      )).map((kib) => kib / 1024),
     },
   ];
   const header = ["benchmark", "runs", "median", "min", "max", "target", "median/target"];

@@ -1,3 +1,4 @@
+import { jsonChunks } from "./json_chunks.ts";
 import { planStudy } from "../config/plan_study.ts";
 import type { Command } from "./command.ts";
 import { readConfigFile } from "../study/read_config_file.ts";
@@ -27,11 +28,17 @@ export const planCommand: Command = {
   ],
   run(args, io) {
     const plan = planStudy(args.positionals[0]!, readConfigFile);
-    io.out(
-      args.values.json
-        ? JSON.stringify(plan, null, 2) + "\n"
-        : renderPlan(plan, { all: args.values.all === true }),
-    );
+    if (!args.values.json) {
+      io.out(renderPlan(plan, { all: args.values.all === true }));
+      return EXIT.ok;
+    }
+    // Streamed, an experiment or run at a time: 10,000 points' plan is never one string.
+    let pending = "";
+    for (const chunk of jsonChunks(plan, { depth: 2 })) {
+      pending += chunk;
+      if (pending.length >= 1 << 16) io.out(pending), pending = "";
+    }
+    io.out(`${pending}\n`);
     return EXIT.ok;
   },
 };
