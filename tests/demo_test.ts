@@ -73,16 +73,21 @@ Deno.test("llem demo measures a study on a simulated GPU and says so in every fi
     assert.equal(mixed.code, 2, mixed.stderr);
     assert.match(mixed.stderr, /is simulated \(llem demo\) and .*study_demo measured/);
     assert.equal((await llem(["results", studyDir, MEASURED, "--allow-simulated"], env)).code, 0);
-    for (
-      const args of [["report", studyDir, MEASURED, "-o", join(home, "r.html")], [
-        "query",
-        "select 1",
-        studyDir,
-        MEASURED,
-      ]]
-    ) {
-      assert.equal((await llem(args, env)).code, 2, args.join(" "));
+    const mixing = [["report", studyDir, MEASURED, "-o", join(home, "r.html")], [
+      "query",
+      "select 1",
+      studyDir,
+      MEASURED,
+    ]];
+    for (const args of mixing) {
+      const refused = await llem(args, env);
+      assert.equal(refused.code, 2, args.join(" "));
+      assert.match(refused.stderr, /simulated \(llem demo\) and .* measured/);
     }
+    // Nothing simulated passes validation for publication.
+    const validated = await llem(["validate", studyDir, "--strict"], env);
+    assert.notEqual(validated.code, 0);
+    assert.match(validated.stdout + validated.stderr, /simulated, not measured/);
     const exported = await llem(["export", studyDir, "--format", "codecarbon-csv"], env);
     assert.equal(exported.code, 2);
     assert.match(exported.stderr, /a peer's format has no field to say so/);
@@ -104,6 +109,7 @@ Deno.test("llem demo without Python 3 says that Python is all it needs, and runs
     };
     const demo = await llem(["demo", "-o", join(home, "demo")], env);
     assert.equal(demo.code, 3, demo.stdout + demo.stderr);
+    assert.match(demo.stderr, /error: .*python3/i);
     assert.match(demo.stderr, /llem demo needs only Python 3\.9 or newer \(python3 on the PATH\)/);
     assert.deepEqual([...Deno.readDirSync(join(home, "demo"))].map((e) => e.name).sort(), [
       "demo-model",
@@ -149,6 +155,31 @@ Deno.test("llem run never resumes a study llem demo simulated: measured runs wou
       assert.equal(resumed.code, 2, resumed.stdout + resumed.stderr);
       assert.match(resumed.stderr, /simulated by llem demo/);
     }
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});
+
+Deno.test("llem demo refuses a folder that is not a demo's, and ignores the GPUs CUDA_VISIBLE_DEVICES hides", async () => {
+  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
+  try {
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: home,
+      LLEM_CACHE_DIR: join(home, "cache"),
+      CUDA_VISIBLE_DEVICES: "",
+    };
+    Deno.mkdirSync(join(home, "project"));
+    Deno.writeTextFileSync(join(home, "project", "paper.tex"), "mine");
+    const refused = await llem(["demo", "-o", join(home, "project")], env);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /is not a folder of llem demo's \(it holds paper\.tex\)/);
+    assert.deepEqual([...Deno.readDirSync(join(home, "project"))].map((e) => e.name), ["paper.tex"]);
+    Deno.writeTextFileSync(join(home, "a-file"), "");
+    assert.equal((await llem(["demo", "-o", join(home, "a-file")], env)).code, 2);
+    // No GPU is visible to CUDA here, and the simulated one is not CUDA's: the demo runs all the same.
+    const demo = await llem(["demo", "-o", join(home, "demo")], env);
+    assert.equal(demo.code, 0, demo.stdout + demo.stderr);
   } finally {
     Deno.removeSync(home, { recursive: true });
   }

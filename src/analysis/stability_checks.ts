@@ -15,6 +15,8 @@ export interface StabilityInput {
   } | null;
   environment?: {
     gpus: readonly { enforced_power_limit_w: number | null; power_limit_w: number | null }[];
+    /** Set by llem demo: the run was simulated, not measured. */
+    simulated?: string;
   } | null;
 }
 
@@ -44,9 +46,13 @@ export const STABILITY_LIMITS = {
 /** Every check a run fails (empty when it is stable), each with its reason; never a silent drop. */
 export function stabilityChecks(result: StabilityInput): FailedCheck[] {
   const failed: FailedCheck[] = [];
+  if (result.environment?.simulated) {
+    // Nothing of a simulated run may be published, however stable its numbers look.
+    failed.push({ check: "simulated", reason: `simulated, not measured (${result.environment.simulated})` });
+  }
   const energy = result.energy_breakdown;
   const limits = STABILITY_LIMITS;
-  if (!energy) return [{ check: "energy", reason: "the run has no energy breakdown" }];
+  if (!energy) return [...failed, { check: "energy", reason: "the run has no energy breakdown" }];
   if (energy.window_duration_s < limits.minWindowSeconds) {
     failed.push({
       check: "window_length",

@@ -50,3 +50,9 @@ Deno.test("stabilityChecks() flags power above the summed limits of the run's GP
     { check: "energy", reason: "the run has no energy breakdown" },
   ]);
 });
+
+Deno.test("stabilityChecks() fails every simulated run, however stable", () => {
+  const failed = stabilityChecks({ ...stable(), environment: { gpus: [], simulated: "llem demo" } });
+  assert.deepEqual(failed.map((f) => f.check), ["simulated"]);
+  assert.match(failed[0]!.reason, /simulated, not measured \(llem demo\)/);
+});

@@ -37,17 +37,25 @@ export const demoCommand: Command = {
     const dir = resolve(io.cwd, (args.values.output as string | undefined) ?? "llem-demo");
     io.out(`llem demo: a simulated GPU and the test engine; nothing is measured (${dir})\n`);
     const display = progressDisplay(io, { json: false, quiet: false, verbose: false });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    for (const name of signals) Deno.addSignalListener(name, onSignal);
     let ran;
     try {
-      ran = await runDemo({ dir, env: io.env }, { onEvent: display.event });
+      ran = await runDemo({ dir, env: io.env }, { onEvent: display.event, signal: controller.signal });
     } finally {
       display.close();
+      for (const name of signals) Deno.removeSignalListener(name, onSignal);
     }
     const { request, measured } = ran;
     if (measured.kind === "preflight") {
+      const problems = measured.report.problems;
+      const python = problems.some((p) => p.check === "runner")
+        ? "llem demo needs only Python 3.9 or newer (python3 on the PATH) to run its harness; "
+        : "";
       io.err(
-        measured.report.problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") +
-          "llem demo needs only Python 3.9 or newer (python3 on the PATH) to run its harness; nothing was run\n",
+        problems.map((p) => `error: ${p.message}\nhint: ${p.fix}\n`).join("") + `${python}nothing was run\n`,
       );
       return EXIT.notReady;
     }

@@ -67,6 +67,10 @@ export async function acquireGpuLocks(
     for (const uuid of [...uuids].sort()) {
       const path = join(options.dir, `${uuid.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`);
       const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+      try {
+        // The umask took bits from `mode`: every user's llem must be able to open the lock for writing.
+        Deno.chmodSync(path, 0o666);
+      } catch { /* another user's file: they made it 0666 */ }
       const locked = file.lock(true);
       const first = await Promise.race([locked.then(() => true), delay(150).then(() => false)]);
       if (!first) {

@@ -68,3 +68,15 @@ Deno.test("acquireGpuLocks() waits, saying who holds the GPU, and gets it when t
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("acquireGpuLocks() leaves a lock file every user can open: the next user's llem locks it too", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const locks = await acquireGpuLocks(["GPU-a"], { dir, wait: false, holder: holder("s") });
+    locks.release();
+    // The umask (022 as a rule) would leave 0644: another user could not open it for writing.
+    assert.equal(Deno.statSync(`${dir}/GPU-a.lock`).mode! & 0o777, 0o666);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -38,7 +38,11 @@ export async function measureStudy(
   options: MeasureStudyOptions = {},
 ): Promise<MeasureStudyOutcome> {
   const onEvent = options.onEvent ?? (() => {});
-  await reapBeforeStudy(request.locations.tmpDir, onEvent);
+  if (options.world && !request.simulated) {
+    throw new Error("a simulated world needs a request that says it is simulated (StudyRequest.simulated)");
+  }
+  // A simulated world starts no container: nothing of a killed llem's to clear away first.
+  if (!options.world) await reapBeforeStudy(request.locations.tmpDir, onEvent);
   let gpuSystem: GpuSystem | null = options.world?.gpuSystem ?? null;
   let nvmlFailure: PreflightProblem | null = null;
   try {

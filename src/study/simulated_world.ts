@@ -62,7 +62,7 @@ export function simulatedWorld(plan: StudyPlan, clock: SecondsClock): SimulatedW
       Promise.resolve(new SimulatedSampler({ gpus: [gpu] }, { ...start, clock, onPhase })),
     observe(event) {
       if (event.type !== "run_started") return;
-      const run = plan.runs[event.run - 1];
+      const run = plan.runs.find((planned) => planned.index === event.run);
       const experiment = plan.experiments.find((e) => e.id === run?.experiment);
       const batch = experiment?.config.generation.batch_size ?? 1;
       load = {

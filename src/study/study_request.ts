@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import type { StudyPlan } from "../config/build_plan.ts";
 import { type PlanOverrides, planStudy } from "../config/plan_study.ts";
@@ -95,7 +96,7 @@ export interface StudyRequestOptions {
 }
 
 /** The harness as shipped beside llem's sources (in a compiled llem, embedded and read the same way). */
-const HARNESS_SOURCE = new URL("../../engines/", import.meta.url).pathname;
+const HARNESS_SOURCE = fileURLToPath(new URL("../../engines/", import.meta.url));
 
 /**
  * Plan the study and resolve everything around it: the output folder, the study to resume (its manifest
