@@ -28,16 +28,30 @@ async function llem(args: string[], env: Record<string, string>) {
   return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
 }
 
-Deno.test("llem demo measures a study on a simulated GPU and says so in every file it writes", async () => {
+/**
+ * Run `body` with a fresh home folder and an environment with nothing of llem's test set-up (no NVML
+ * stand-in, no adapter override): a PATH for python3, that home, a cache and lock folder in it, `extra`.
+ */
+async function withHome(
+  body: (home: string, env: Record<string, string>) => Promise<void>,
+  extra: (home: string) => Record<string, string> = () => ({}),
+): Promise<void> {
   const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
   try {
-    // Nothing of llem's test set-up: no NVML stand-in, no adapter override; a PATH for python3 only.
-    const env = {
+    await body(home, {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: home,
       LLEM_CACHE_DIR: join(home, "cache"),
       LLEM_LOCK_DIR: join(home, "locks"),
-    };
+      ...extra(home),
+    });
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+}
+
+Deno.test("llem demo measures a study on a simulated GPU and says so in every file it writes", async () => {
+  await withHome(async (home, env) => {
     const demo = await llem(["demo", "-o", join(home, "demo")], env);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
     const studyDir = /^results: (.+)$/m.exec(demo.stdout)?.[1];
@@ -93,20 +107,11 @@ Deno.test("llem demo measures a study on a simulated GPU and says so in every fi
     assert.match(exported.stderr, /a peer's format has no field to say so/);
     const alone = await llem(["results", studyDir], env);
     assert.match(alone.stdout, /^SIMULATED: llem demo/m);
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
+  });
 });
 
 Deno.test("llem demo without Python 3 says that Python is all it needs, and runs nothing", async () => {
-  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
-  try {
-    const env = {
-      PATH: join(home, "no-such-bin"),
-      HOME: home,
-      LLEM_CACHE_DIR: join(home, "cache"),
-      LLEM_LOCK_DIR: join(home, "locks"),
-    };
+  await withHome(async (home, env) => {
     const demo = await llem(["demo", "-o", join(home, "demo")], env);
     assert.equal(demo.code, 3, demo.stdout + demo.stderr);
     assert.match(demo.stderr, /error: .*python3/i);
@@ -115,14 +120,11 @@ Deno.test("llem demo without Python 3 says that Python is all it needs, and runs
       "demo-model",
       "demo.yaml",
     ]);
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
+  }, (home) => ({ PATH: join(home, "no-such-bin") }));
 });
 
 Deno.test("llem run never resumes a study llem demo simulated: measured runs would join simulated ones", async () => {
-  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
-  try {
+  await withHome(async (home, env) => {
     // A demo study left unfinished: its manifest as llem demo writes it, one run still pending.
     const dir = join(home, "results", "demo-SIMULATED_2026-11-30T00-00-00");
     Deno.mkdirSync(join(home, "results"), { recursive: true });
@@ -138,11 +140,6 @@ Deno.test("llem run never resumes a study llem demo simulated: measured runs wou
       simulated: "llem demo: test",
     }, { dir, onEvent: () => {} });
     assert.equal(record.manifest.simulated, "llem demo: test");
-    const env = {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: home,
-      LLEM_CACHE_DIR: join(home, "cache"),
-    };
     for (
       const args of [["run", join(home, "demo.yaml"), "--resume"], [
         "run",
@@ -155,20 +152,11 @@ Deno.test("llem run never resumes a study llem demo simulated: measured runs wou
       assert.equal(resumed.code, 2, resumed.stdout + resumed.stderr);
       assert.match(resumed.stderr, /simulated by llem demo/);
     }
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
+  });
 });
 
 Deno.test("llem demo refuses a folder that is not a demo's, and ignores the GPUs CUDA_VISIBLE_DEVICES hides", async () => {
-  const home = Deno.makeTempDirSync({ prefix: "llem-demo-test-" });
-  try {
-    const env = {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: home,
-      LLEM_CACHE_DIR: join(home, "cache"),
-      CUDA_VISIBLE_DEVICES: "",
-    };
+  await withHome(async (home, env) => {
     Deno.mkdirSync(join(home, "project"));
     Deno.writeTextFileSync(join(home, "project", "paper.tex"), "mine");
     const refused = await llem(["demo", "-o", join(home, "project")], env);
@@ -180,7 +168,5 @@ Deno.test("llem demo refuses a folder that is not a demo's, and ignores the GPUs
     // No GPU is visible to CUDA here, and the simulated one is not CUDA's: the demo runs all the same.
     const demo = await llem(["demo", "-o", join(home, "demo")], env);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
+  }, () => ({ CUDA_VISIBLE_DEVICES: "" }));
 });
