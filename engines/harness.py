@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""llem's harness: runs inside an engine's process and speaks protocol 1 (engines/README.md).
+"""llem's harness: runs inside an engine's process and speaks protocol 2 (engines/README.md).
 
 Standard library only, Python 3.9+. The host mounts this folder read-only and starts
     python3 harness.py --engine <id>            (adapter engines/<id>/adapter.py)
@@ -24,7 +24,7 @@ import traceback
 # of this folder is never written to. Set before any of them is imported.
 sys.dont_write_bytecode = True
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HARNESS_VERSION = "0.1.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 # How long the guardian waits, once the host's end of stdin has closed, for the harness to leave by itself.
@@ -371,6 +371,14 @@ class Session:
             finished = time.monotonic()
             # Wall-clock twin of `finished`, so the host can measure how late its closing read is.
             finished_unix = time.time()
+            # A small line first, the moment the last token is in: the host closes the window on it (reads
+            # the energy counters) without waiting for the records, which may be megabytes to serialise.
+            self.channel.send({
+                "type": "finished",
+                "window_id": window_id,
+                "finished_s": finished,
+                "finished_unix_s": finished_unix,
+            })
             return {
                 "type": "done",
                 "window_id": window_id,

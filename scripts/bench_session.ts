@@ -109,8 +109,9 @@ for (const runner of runners) {
     for (let w = 0; w < WINDOWS / SESSIONS; w++) {
       const begin = performance.now();
       await session.request({ type: "prepare", window_id: `w${w}`, workload }, "ready", 10_000);
-      const done = await session.request({ type: "go", window_id: `w${w}` }, "done", 10_000);
+      await session.request({ type: "go", window_id: `w${w}` }, "finished", 10_000);
       const closedUnixMs = performance.timeOrigin + performance.now();
+      const done = await session.expect("done", 10_000);
       const end = performance.now();
       // Work inside the harness (adapter run) is not protocol overhead.
       overhead.push(end - begin - (done.finished_s - done.started_s) * 1000);

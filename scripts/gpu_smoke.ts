@@ -60,8 +60,9 @@ try {
     const id = `batch${batch}`;
     transcript.push(await session.request({ type: "prepare", window_id: id, workload }, "ready", 300_000));
     const start = { timeSeconds: performance.now() / 1000, energyJoules: gpu.readEnergyJoules()! };
-    const done = await session.request({ type: "go", window_id: id }, "done", 600_000);
+    await session.request({ type: "go", window_id: id }, "finished", 600_000);
     const end = { timeSeconds: performance.now() / 1000, energyJoules: gpu.readEnergyJoules()! };
+    const done = await session.expect("done", 600_000);
     transcript.push(done);
     const energy = windowEnergy({
       startSeconds: start.timeSeconds,

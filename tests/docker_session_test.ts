@@ -176,7 +176,8 @@ for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
 
 async function window(session: HarnessSession, id: string, deadlineMs = 10_000) {
   await session.request({ type: "prepare", window_id: id, workload: WORKLOAD }, "ready", deadlineMs);
-  return await session.request({ type: "go", window_id: id }, "done", deadlineMs);
+  await session.request({ type: "go", window_id: id }, "finished", deadlineMs);
+  return await session.expect("done", deadlineMs);
 }
 
 dockerTest(

@@ -42,6 +42,11 @@ export interface FakeEngineScript {
   onWindow?: (window: number) => void;
   /** Called when a window's done is about to be sent (abort a signal here to interrupt). */
   onDone?: (window: number) => void;
+  /**
+   * Seconds a window's records take to reach the host after its last token (a large `done` line being
+   * serialised, sent and parsed): the clock moves by that much before the host has them.
+   */
+  recordsTransferSeconds?: number;
 }
 
 /** Every session started, with what it was sent. */
@@ -66,6 +71,10 @@ export class FakeEngineSession implements EngineSession {
   #loaded = false;
   #prepared: { id: string; workload: Workload } | null = null;
   #windows = 0;
+  /** A message the harness sends after its answer (done, after finished), for expect(). */
+  #following: HarnessMessage | null = null;
+  /** How long the last window generated for: its first request's start to its last token. */
+  lastWindowSeconds: number | null = null;
   /** The harness's own monotonic clock, offset from the host's: its times are never the host's. */
   readonly #harnessOffsetSeconds = -1_000_000;
 
@@ -93,6 +102,22 @@ export class FakeEngineSession implements EngineSession {
       throw new SessionError("protocol", `expected ${expected} after ${message.type}, got ${answer.type}`);
     }
     return answer as Extract<HarnessMessage, { type: T }>;
+  }
+
+  /** The second answer to go: the window's records, which reach the host after `finished`. */
+  async expect<T extends HarnessMessage["type"]>(
+    expected: T,
+    _deadlineMs: number,
+  ): Promise<Extract<HarnessMessage, { type: T }>> {
+    await Promise.resolve();
+    const next = this.#following;
+    this.#following = null;
+    if (next === null || next.type !== expected) {
+      this.#exitCode = 137;
+      throw new SessionError("protocol", `expected ${expected}, got ${next?.type ?? "nothing"}`);
+    }
+    this.clock.advance(this.script.recordsTransferSeconds ?? 0);
+    return harnessMessageSchema.parse(next) as Extract<HarnessMessage, { type: T }>;
   }
 
   stop(): Promise<number> {
@@ -164,17 +189,20 @@ export class FakeEngineSession implements EngineSession {
     const started = this.clock.nowSeconds() + this.#harnessOffsetSeconds;
     const requests = this.#generate(workload, started);
     const finished = Math.max(started, ...requests.map((r) => r.end_s));
+    this.lastWindowSeconds = finished - started;
     this.clock.advance(finished - started);
     this.script.onDone?.(this.#windows);
-    return {
+    const finishedUnix = this.clock.nowSeconds();
+    this.#following = {
       type: "done",
       window_id: windowId,
       started_s: started,
       finished_s: finished,
-      finished_unix_s: this.clock.nowSeconds(),
+      finished_unix_s: finishedUnix,
       capture: "streaming",
       requests,
     };
+    return { type: "finished", window_id: windowId, finished_s: finished, finished_unix_s: finishedUnix };
   }
 
   /** Requests in batches of batch_size: each batch's requests share its token times. */

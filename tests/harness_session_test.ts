@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { processArgv } from "../src/runners/process_argv.ts";
+import { PROTOCOL_VERSION } from "../src/engines/harness_protocol.ts";
 import { HarnessSession, SessionError } from "../src/runners/harness_session.ts";
 import { processGone, untilGone } from "./process_gone.ts";
 import { TEST_WORKLOAD } from "./test_workload.ts";
@@ -38,14 +39,15 @@ async function start(options: Record<string, unknown> = {}, limits = {}) {
 
 async function window(session: HarnessSession, id: string, deadlineMs = 10_000) {
   await session.request({ type: "prepare", window_id: id, workload: WORKLOAD }, "ready", deadlineMs);
-  return await session.request({ type: "go", window_id: id }, "done", deadlineMs);
+  await session.request({ type: "go", window_id: id }, "finished", deadlineMs);
+  return await session.expect("done", deadlineMs);
 }
 
 Deno.test("a process session says hello, serves windows with per-request records, and stops cleanly", async () => {
   const { session, cleanup } = await start({ ttft_s: 0.002, token_s: 0.001 });
   try {
     assert.equal(session.hello.engine_version, "test-engine 1.0");
-    assert.equal(session.hello.protocol, 1);
+    assert.equal(session.hello.protocol, PROTOCOL_VERSION);
     const done = await window(session, "w1");
     assert.equal(done.requests.length, 4);
     assert.ok(done.requests.every((r) => r.output_tokens === 4 && r.input_tokens === 6));
@@ -119,7 +121,7 @@ Deno.test("garbage and out-of-order messages are protocol violations that end th
       () => window(disorder.session, "w"),
       (e: unknown) =>
         e instanceof SessionError && e.failure === "protocol" &&
-        /expected done after go, got ready/.test(e.message),
+        /expected finished after go, got ready/.test(e.message),
     );
   } finally {
     disorder.cleanup();

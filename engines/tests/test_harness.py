@@ -24,6 +24,7 @@ REQUIRED = {
     "idle_done": set(),
     "warmup_done": {"iterations", "latencies_s", "converged", "final_cv", "seconds"},
     "ready": {"window_id", "n_requests", "input_tokens"},
+    "finished": {"window_id", "finished_s", "finished_unix_s"},
     "done": {"window_id", "started_s", "finished_s", "capture", "requests"},
     "bye": set(),
     "log": {"level", "message"},
@@ -48,6 +49,7 @@ class Harness:
             env=env)
         self.options = options or {}
         self.transcript = []
+        self.finished = None  # the last window's `finished`
 
     def receive(self):
         line = self.process.stdout.readline()
@@ -58,10 +60,17 @@ class Harness:
         return message
 
     def send(self, message):
+        """Send a message and return its answer; a go's answer is its `done`, after its `finished`."""
         self.transcript.append({"from": "host", "message": message})
         self.process.stdin.write(json.dumps(message) + "\n")
         self.process.stdin.flush()
-        return self.receive()
+        answer = self.receive()
+        if message["type"] == "go" and answer is not None and answer["type"] == "finished":
+            self.finished = answer
+            done = self.receive()
+            assert done is not None and done["window_id"] == answer["window_id"], (answer, done)
+            return done
+        return answer
 
     def configure(self):
         return self.send({"type": "configure", "model": "test/model", "engine_options": self.options,
@@ -83,7 +92,7 @@ class HarnessProcessTest(unittest.TestCase):
         self.addCleanup(h.close)
         hello = h.receive()
         self.assertEqual(hello["type"], "hello")
-        self.assertEqual(hello["protocol"], 1)
+        self.assertEqual(hello["protocol"], harness.PROTOCOL_VERSION)
         self.assertEqual(hello["engine_version"], "test-engine 1.0")
         return h
 
@@ -149,6 +158,10 @@ class HarnessProcessTest(unittest.TestCase):
         self.assertEqual(ready, {"type": "ready", "window_id": "w1", "n_requests": 4, "input_tokens": 28})
         done = h.send({"type": "go", "window_id": "w1"})
         self.assertEqual(done["type"], "done")
+        # The window closes on `finished`, sent before the records with the same finish time.
+        self.assertEqual(h.transcript[-2]["message"]["type"], "finished")
+        self.assertEqual(h.finished, {"type": "finished", "window_id": "w1", "finished_s": done["finished_s"],
+                                      "finished_unix_s": done["finished_unix_s"]})
         self.assertEqual(done["capture"], "per_batch")
         self.assertEqual([r["output_tokens"] for r in done["requests"]], [5, 5, 5, 5])
         self.assertEqual([r["input_tokens"] for r in done["requests"]], [7, 7, 7, 7])

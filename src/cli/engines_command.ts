@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from "../engines/harness_protocol.ts";
 import { ENGINE_IDS } from "../engines/engine_id.ts";
 import { ENGINES, HARNESS_VERSION } from "../engines/engine_registry.ts";
 import type { Command } from "./command.ts";
@@ -22,7 +23,7 @@ export const enginesCommand: Command = {
         JSON.stringify(
           {
             harness_version: HARNESS_VERSION,
-            protocol: 1,
+            protocol: PROTOCOL_VERSION,
             engines: rows.map((e) => ({
               id: e.id,
               name: e.displayName,
@@ -38,7 +39,7 @@ export const enginesCommand: Command = {
       );
       return EXIT.ok;
     }
-    io.out(`harness ${HARNESS_VERSION}, protocol 1\n`);
+    io.out(`harness ${HARNESS_VERSION}, protocol ${PROTOCOL_VERSION}\n`);
     io.out(
       formatTable(
         ["engine", "name", "default image", "package", "checked against"],

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** The harness protocol version this host speaks (engines/README.md). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const requestRecord = z.object({
   index: z.int().min(0),
@@ -55,6 +55,12 @@ export const harnessMessageSchema = z.discriminatedUnion("type", [
     window_id: z.string(),
     n_requests: z.int().min(0),
     input_tokens: z.int().min(0),
+  }),
+  z.object({
+    type: z.literal("finished"),
+    window_id: z.string(),
+    finished_s: z.number(),
+    finished_unix_s: z.number(),
   }),
   z.object({
     type: z.literal("done"),

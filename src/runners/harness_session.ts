@@ -268,12 +268,25 @@ export class HarnessSession {
     deadlineMs: number,
   ): Promise<Extract<HarnessMessage, { type: T }>> {
     await this.send(message);
+    return await this.expect(expected, deadlineMs, `after ${message.type}`);
+  }
+
+  /** Receive the next message, which must be of type `expected` (a second answer: done after finished). */
+  async expect<T extends HarnessMessage["type"]>(
+    expected: T,
+    deadlineMs: number,
+    context = "",
+  ): Promise<Extract<HarnessMessage, { type: T }>> {
     const answer = await this.receive(deadlineMs);
     if (answer.type !== expected) {
       await this.kill();
-      throw new SessionError("protocol", `expected ${expected} after ${message.type}, got ${answer.type}`, {
-        logTail: this.logTail(),
-      });
+      throw new SessionError(
+        "protocol",
+        `expected ${expected}${context ? ` ${context}` : ""}, got ${answer.type}`,
+        {
+          logTail: this.logTail(),
+        },
+      );
     }
     return answer as Extract<HarnessMessage, { type: T }>;
   }

@@ -156,3 +156,19 @@ Deno.test("a process on the GPU during the window is a warning, unless it is the
     );
   });
 });
+
+Deno.test("the window closes when the last token is in, however long the records take to reach llem", async () => {
+  // 200 ms for a large done line (serialised, sent, parsed) at 100 W would add 20 J to the window.
+  const oneRun = `name: edge\n${quickExperiment()}`;
+  await withFakeStudy(oneRun, { scripts: [{ recordsTransferSeconds: 0.2 }] }, (outcome, world) => {
+    assert.equal(outcome.status, "completed");
+    const result = outcome.experiments[0]!;
+    const expected = 100 * result.energy_breakdown!.window_duration_s;
+    assert.ok(
+      Math.abs(result.total_energy_j / expected - 1) < 1e-4,
+      `${result.total_energy_j} J over ${result.energy_breakdown!.window_duration_s} s at 100 W`,
+    );
+    const tokensSeconds = world.sessions.sessions[0]!.lastWindowSeconds!;
+    assert.ok(Math.abs(result.energy_breakdown!.window_duration_s - tokensSeconds) < 1e-9);
+  });
+});

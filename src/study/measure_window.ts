@@ -2,6 +2,7 @@ import type { Workload } from "../engines/harness_protocol.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import type { CounterReading } from "../measure/counter_energy.ts";
 import type { DoneMessage } from "../results/experiment_measurement.ts";
+import { SessionError } from "../runners/harness_session.ts";
 import type { OpenSession } from "./engine_session.ts";
 import { interruptible } from "./interrupted.ts";
 import { reportPhase, type StudyContext } from "./study_context.ts";
@@ -48,12 +49,22 @@ export async function measureWindow(
   stream.setPhase("measure");
   const startSeconds = ports.clock.nowSeconds();
   const counterStart = window.gpus.map((gpu) => readCounter(gpu, ports.clock));
-  const done = await interruptible(
-    harness.request({ type: "go", window_id: windowId }, "done", timeoutMs),
+  // The window closes on `finished`, a small line sent the moment the last token is in: the records in
+  // `done` (megabytes with per-token times) come after the closing read, never inside the window.
+  const finished = await interruptible(
+    harness.request({ type: "go", window_id: windowId }, "finished", timeoutMs),
     ports.signal,
   );
   const counterEnd = window.gpus.map((gpu) => readCounter(gpu, ports.clock));
   const endSeconds = ports.clock.nowSeconds();
+  const done = await interruptible(harness.expect("done", timeoutMs), ports.signal);
+  if (finished.window_id !== windowId || done.window_id !== windowId) {
+    throw new SessionError(
+      "protocol",
+      `go for window ${windowId} was answered for window ${finished.window_id}, then ${done.window_id}`,
+      {},
+    );
+  }
   stream.setPhase("idle");
   await stream.flush();
   return {

@@ -32,6 +32,11 @@ export interface EngineSession {
     expected: T,
     deadlineMs: number,
   ): Promise<Extract<HarnessMessage, { type: T }>>;
+  /** Receive the next message, which must be of type `expected` (done after finished); SessionError else. */
+  expect<T extends HarnessMessage["type"]>(
+    expected: T,
+    deadlineMs: number,
+  ): Promise<Extract<HarnessMessage, { type: T }>>;
   /** Ask the harness to leave, killing it after a grace period; resolves with its exit code. */
   stop(): Promise<number>;
   /** Kill it now; resolves with its exit code. */
