@@ -136,3 +136,76 @@ const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths
 console.log(line(header));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const row of rows) console.log(line(row));
+
+// Window-edge skew by payload, through the process runner, with the closing counter read included (the
+// NVML stand-in's, when built: build/fake_nvml, else no read): from the harness's last token (its wall
+// clock) to the host's closing read, taken on `finished` (protocol 2), against where protocol 1 took it,
+// after the whole `done` line with the records had arrived.
+const standIn = `${repo}build/fake_nvml/libnvidia-ml.so.1`;
+let readCounter = () => {};
+let gpuSystem: { close(): void } | null = null;
+try {
+  const { openNvmlGpuSystem } = await import("../src/gpu/nvml_gpu_system.ts");
+  const system = openNvmlGpuSystem(standIn);
+  gpuSystem = system;
+  readCounter = () => void system.gpus[0]?.readEnergyJoules();
+} catch {
+  console.log(
+    `\nedge skew: no NVML stand-in at ${standIn} (bash scripts/build_fake_nvml.sh): no counter read`,
+  );
+}
+const payloadRows: string[][] = [];
+for (const [requests, profiling] of [[1, false], [1, true], [100, false], [100, true]] as const) {
+  const onFinished: number[] = [];
+  const afterDone: number[] = [];
+  const session = await HarnessSession.start(processLaunch.argv, { spawn: { env: processLaunch.env } });
+  await session.request(
+    { type: "configure", model: "m", engine_options: { ttft_s: 0, token_s: 0 }, dtype: "bfloat16", seed: 0 },
+    "loaded",
+    10_000,
+  );
+  const load = {
+    ...workload,
+    prompts: Array.from({ length: requests }, (_, i) => `prompt ${i}`),
+    batch_size: requests,
+    max_new_tokens: 64,
+    latency_profiling: profiling,
+  };
+  for (let w = 0; w < 30; w++) {
+    await session.request({ type: "prepare", window_id: `p${w}`, workload: load }, "ready", 10_000);
+    const finished = await session.request({ type: "go", window_id: `p${w}` }, "finished", 10_000);
+    readCounter();
+    onFinished.push(performance.timeOrigin + performance.now() - finished.finished_unix_s * 1000);
+    await session.expect("done", 10_000);
+    readCounter();
+    afterDone.push(performance.timeOrigin + performance.now() - finished.finished_unix_s * 1000);
+  }
+  await session.stop();
+  const [now, then] = [median(onFinished), median(afterDone)];
+  payloadRows.push([
+    `${requests}`,
+    profiling ? "yes" : "no",
+    `${now.toFixed(3)} ms`,
+    `${then.toFixed(3)} ms`,
+    `${(now / then).toFixed(2)}`,
+  ]);
+}
+gpuSystem?.close();
+console.log(
+  "\nWindow-edge skew by payload (process runner, 30 windows each, 64 tokens per request, medians)",
+);
+const payloadHeader = [
+  "requests",
+  "latency profiling",
+  "closing read on finished (< 1 ms)",
+  "after done",
+  "ratio",
+];
+const payloadWidths = payloadHeader.map((h, i) =>
+  Math.max(h.length, ...payloadRows.map((row) => row[i]!.length))
+);
+const payloadLine = (cells: string[]) =>
+  `| ${cells.map((cell, i) => cell.padEnd(payloadWidths[i]!)).join(" | ")} |`;
+console.log(payloadLine(payloadHeader));
+console.log(`| ${payloadWidths.map((w) => "-".repeat(w)).join(" | ")} |`);
+for (const row of payloadRows) console.log(payloadLine(row));
