@@ -1,3 +1,4 @@
+import type { ParquetWorkspace } from "./parquet_workspace.ts";
 import { DOUBLE, INTEGER, LIST, listValue } from "@duckdb/node-api";
 import type { RequestRecord } from "../engines/harness_protocol.ts";
 import { type ParquetColumn, writeParquetTable } from "./write_parquet_table.ts";
@@ -8,6 +9,8 @@ export interface RequestsParquetOptions {
   windowStartHarnessSeconds: number;
   /** Parquet key-value metadata, e.g. experiment_id and measurement_config_hash. */
   kvMetadata: Readonly<Record<string, string>>;
+  /** The study's DuckDB (ParquetWorkspace); without one, the file opens its own. */
+  workspace?: ParquetWorkspace;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function writeRequestsParquet(
   await writeParquetTable(path, columns, {
     rowCount: requests.length,
     kvMetadata: { ...options.kvMetadata, window_start_harness_s: String(origin) },
+    ...(options.workspace ? { workspace: options.workspace } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { ParquetWorkspace } from "./parquet_workspace.ts";
 import { DOUBLE, ENUM, INTEGER, UBIGINT, VARCHAR } from "@duckdb/node-api";
 import type { PowerSource } from "../gpu/gpu.ts";
 import { PHASES, type TaggedSample } from "../gpu/sampler_protocol.ts";
@@ -11,6 +12,8 @@ export interface TimeseriesParquetOptions {
   gpuIndexByUuid: ReadonlyMap<string, number>;
   /** Parquet key-value metadata, e.g. experiment_id and measurement_config_hash. */
   kvMetadata: Readonly<Record<string, string>>;
+  /** The study's DuckDB (ParquetWorkspace); without one, the file opens its own. */
+  workspace?: ParquetWorkspace;
 }
 
 const MIB = 1024 * 1024;
@@ -71,6 +74,7 @@ export class TimeseriesWriter {
     const table = await ParquetTableWriter.open(path, timeseriesColumns(options), {
       kvMetadata: { ...options.kvMetadata, experiment_start_unix_s: String(options.experimentStartSeconds) },
       orderBy: ["t", "gpu_idx"],
+      ...(options.workspace ? { workspace: options.workspace } : {}),
     });
     return new TimeseriesWriter(path, options, table);
   }

@@ -10,6 +10,7 @@ import {
   quotedIdentifier,
   quotedString,
 } from "@duckdb/node-api";
+import { parquetDuckDb, type ParquetWorkspace } from "./parquet_workspace.ts";
 import { temporaryPathFor, withAtomicFile } from "./write_atomic.ts";
 import { probeWritable, writeFailure } from "./write_error.ts";
 
@@ -30,12 +31,12 @@ export interface ParquetTableOptions {
   /** Parquet key-value metadata (e.g. experiment id, config hash). */
   kvMetadata: Readonly<Record<string, string>>;
   orderBy?: readonly string[];
+  /** The study's DuckDB to write through; without one, the file opens a DuckDB of its own. */
+  workspace?: ParquetWorkspace;
 }
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
-/** DuckDB's memory while rows arrive; beyond it, it spills to a folder beside the file. */
-const MEMORY_LIMIT = "256MB";
 
 /**
  * A Parquet file (ZSTD) written as its rows arrive: rows are bulk-appended to an in-memory DuckDB table a
@@ -47,11 +48,13 @@ export class ParquetTableWriter<R> {
   readonly #path: string;
   readonly #columns: readonly ParquetColumn<R>[];
   readonly #options: ParquetTableOptions;
-  readonly #instance: DuckDBInstance;
+  /** The DuckDB this file opened for itself (closed with it), or null when it writes through a workspace. */
+  readonly #instance: DuckDBInstance | null;
   readonly #connection: DuckDBConnection;
+  readonly #table: string;
   readonly #appender: DuckDBAppender;
   readonly #chunk: DuckDBDataChunk;
-  readonly #spillDir: string;
+  readonly #spillDir: string | null;
   #closed = false;
 
   private constructor(
@@ -59,10 +62,11 @@ export class ParquetTableWriter<R> {
     parts: {
       columns: readonly ParquetColumn<R>[];
       options: ParquetTableOptions;
-      instance: DuckDBInstance;
+      instance: DuckDBInstance | null;
       connection: DuckDBConnection;
+      table: string;
       appender: DuckDBAppender;
-      spillDir: string;
+      spillDir: string | null;
     },
   ) {
     this.#path = path;
@@ -70,6 +74,7 @@ export class ParquetTableWriter<R> {
     this.#options = parts.options;
     this.#instance = parts.instance;
     this.#connection = parts.connection;
+    this.#table = parts.table;
     this.#appender = parts.appender;
     this.#spillDir = parts.spillDir;
     this.#chunk = DuckDBDataChunk.create(parts.columns.map((column) => column.type), CHUNK_ROWS);
@@ -81,24 +86,28 @@ export class ParquetTableWriter<R> {
     columns: readonly ParquetColumn<R>[],
     options: ParquetTableOptions,
   ): Promise<ParquetTableWriter<R>> {
+    const definitions = columns.map((column) => `${quotedIdentifier(column.name)} ${column.type.toString()}`);
+    if (options.workspace) {
+      const { connection, table } = await options.workspace.connect(path);
+      try {
+        await connection.run(`CREATE TABLE ${table} (${definitions.join(", ")})`);
+        const appender = await connection.createAppender(table);
+        const parts = { columns, options, instance: null, connection, table, appender, spillDir: null };
+        return new ParquetTableWriter(path, parts);
+      } catch (error) {
+        connection.closeSync();
+        throw error;
+      }
+    }
     // A hidden name ending in .tmp: a resume removes what a killed llem left (see removeStaleTemporaryFiles).
     const spillDir = temporaryPathFor(`${path}.spill`);
-    // Two threads: the table is small, and the GPU host is busy with other work.
-    const instance = await DuckDBInstance.create(":memory:", {
-      threads: "2",
-      memory_limit: MEMORY_LIMIT,
-      temp_directory: spillDir,
-      autoinstall_known_extensions: "false",
-      autoload_known_extensions: "false",
-    });
+    const instance = await parquetDuckDb(spillDir);
     try {
       const connection = await instance.connect();
-      const definitions = columns.map((column) =>
-        `${quotedIdentifier(column.name)} ${column.type.toString()}`
-      );
       await connection.run(`CREATE TABLE data (${definitions.join(", ")})`);
       const appender = await connection.createAppender("data");
-      return new ParquetTableWriter(path, { columns, options, instance, connection, appender, spillDir });
+      const parts = { columns, options, instance, connection, table: "data", appender, spillDir };
+      return new ParquetTableWriter(path, parts);
     } catch (error) {
       instance.closeSync();
       throw error;
@@ -164,10 +173,15 @@ export class ParquetTableWriter<R> {
     try {
       this.#appender.closeSync();
     } catch { /* already closed by finish() */ }
+    if (this.#instance === null) {
+      // A workspace's table: dropped, its memory back to the study's DuckDB (close() waits for it).
+      void this.#options.workspace!.release(this.#connection, this.#table);
+      return;
+    }
     this.#connection.closeSync();
     this.#instance.closeSync();
     try {
-      Deno.removeSync(this.#spillDir, { recursive: true });
+      Deno.removeSync(this.#spillDir!, { recursive: true });
     } catch { /* DuckDB never needed it */ }
   }
 
@@ -181,7 +195,7 @@ export class ParquetTableWriter<R> {
       : "";
     // DuckDB preserves insertion order through a plain projection, so unsorted rows keep their order.
     await this.#connection.run(
-      `COPY (SELECT ${selected.join(", ")} FROM data${order}) TO ${quotedString(temporaryPath)} ` +
+      `COPY (SELECT ${selected.join(", ")} FROM ${this.#table}${order}) TO ${quotedString(temporaryPath)} ` +
         `(FORMAT parquet, COMPRESSION zstd${kvMetadataClause(this.#options.kvMetadata)})`,
     );
   }

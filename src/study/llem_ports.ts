@@ -2,11 +2,12 @@ import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import type { StartSampler } from "../gpu/sampler.ts";
 import { sharedClockSeconds } from "../gpu/sampler_protocol.ts";
+import { ParquetWorkspace } from "../results/parquet_workspace.ts";
 import { writeRequestsParquet } from "../results/requests_parquet.ts";
 import { TimeseriesWriter } from "../results/timeseries_parquet.ts";
 import { HarnessSession } from "../runners/harness_session.ts";
 import type { StudyEvent } from "./study_events.ts";
-import type { StudyClock, StudyPorts } from "./study_ports.ts";
+import type { RunFileWriter, StudyClock, StudyPorts } from "./study_ports.ts";
 
 /** The host's clocks: the sampler's shared clock for window edges, the system clock for records. */
 export const SYSTEM_CLOCK: StudyClock = {
@@ -49,8 +50,19 @@ export function llemPorts(
         ...(start.afterKill ? { afterKill: start.afterKill } : {}),
       }),
     clock: SYSTEM_CLOCK,
-    files: { openTimeseries: TimeseriesWriter.open, writeRequests: writeRequestsParquet },
+    files: studyParquetFiles(),
     onEvent: io.onEvent,
     signal: io.signal,
+  };
+}
+
+/** The Parquet writers of one study, all through one DuckDB (opened on the first file, closed by close()). */
+function studyParquetFiles(): RunFileWriter {
+  const workspace = new ParquetWorkspace();
+  return {
+    openTimeseries: (path, options) => TimeseriesWriter.open(path, { ...options, workspace }),
+    writeRequests: (path, requests, options) =>
+      writeRequestsParquet(path, requests, { ...options, workspace }),
+    close: () => workspace.close(),
   };
 }

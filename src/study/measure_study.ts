@@ -69,20 +69,25 @@ export async function measureStudy(
       if (field === "cpu_governor") continue;
       onEvent({ type: "warning", run: null, message: `${field} is recorded as unknown: ${why}` });
     }
-    const outcome = await runStudy(
-      {
-        request,
-        runners: report.runners,
-        harnessDir: materializeHarness(request.harnessSourceDir, request.locations.cacheDir),
-        host,
-      },
-      llemPorts(gpuSystem, {
-        onEvent,
-        signal: options.signal ?? new AbortController().signal,
-        ...(options.world ? { startSampler: options.world.startSampler } : {}),
-      }),
-    );
-    return { kind: "ran", report, outcome };
+    const ports = llemPorts(gpuSystem, {
+      onEvent,
+      signal: options.signal ?? new AbortController().signal,
+      ...(options.world ? { startSampler: options.world.startSampler } : {}),
+    });
+    try {
+      const outcome = await runStudy(
+        {
+          request,
+          runners: report.runners,
+          harnessDir: materializeHarness(request.harnessSourceDir, request.locations.cacheDir),
+          host,
+        },
+        ports,
+      );
+      return { kind: "ran", report, outcome };
+    } finally {
+      await ports.files.close?.();
+    }
   } finally {
     gpuSystem?.close();
   }

@@ -73,6 +73,8 @@ export interface RunFileWriter {
     requests: readonly RequestRecord[],
     options: RequestsParquetOptions,
   ): Promise<void>;
+  /** Release what the writers share (llem's one DuckDB for the study), once the study is over. */
+  close?(): Promise<void>;
 }
 
 /**
