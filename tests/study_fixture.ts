@@ -3,7 +3,7 @@
  * stand-in and a config, and llem run as a separate process the way a user runs it.
  */
 import { join } from "node:path";
-import { manifestSchema } from "../src/results/manifest_schema.ts";
+import { readManifest } from "../src/results/manifest_store.ts";
 import { experimentResultSchema } from "../src/results/result_schema.ts";
 import { fakeNvmlLibrary } from "./fake_nvml_library.ts";
 import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
@@ -103,8 +103,9 @@ export function studyDirs(study: Study): string[] {
   return [...Deno.readDirSync(out)].filter((e) => e.isDirectory).map((e) => join(out, e.name)).sort();
 }
 
+/** A study's manifest as llem's readers see it: manifest.json with its journal's later changes applied. */
 export function manifestOf(dir: string) {
-  return manifestSchema.parse(JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))));
+  return readManifest(dir);
 }
 
 export function resultOf(studyDir: string, runDir: string) {

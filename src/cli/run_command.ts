@@ -22,7 +22,7 @@ export const runCommand: Command = {
     "Measure every run of a study (a single experiment is a study of one): preflight checks, idle baselines, " +
     "one engine session per group of runs that load the model alike, a measurement window per run with the " +
     "GPU energy counters read at its edges, and result.json, effective_config.json, timeseries.parquet and " +
-    "requests.parquet per run, with manifest.json rewritten after every change. Ctrl-C stops cleanly " +
+    "requests.parquet per run, with every change checkpointed in manifest.json and its journal. Ctrl-C stops cleanly " +
     "(exit 130); --resume finishes an interrupted study without repeating completed runs.",
   positionals: ["CONFIG", "DIR?"],
   options: [

@@ -102,7 +102,7 @@ export type MetricUncertainty = z.output<typeof metricUncertaintySchema>;
 /** Per planned experiment (uncertaintyKey()), per headline metric (e.g. "mj_per_tok_adjusted"). */
 export const uncertaintySchema = z.record(z.string(), z.record(z.string(), metricUncertaintySchema));
 
-/** manifest.json: the study-level checkpoint (schema 4.0's layout), rewritten atomically on every change. */
+/** manifest.json: the study-level checkpoint (schema 4.0's layout); runs' later changes in its journal. */
 export const manifestSchema = z.object({
   manifest_version: z.int().min(1).max(MANIFEST_VERSION, {
     message:
@@ -124,6 +124,11 @@ export const manifestSchema = z.object({
   hostname: z.string().nullable(),
   /** What was simulated (`llem demo`: a simulated GPU and engine); absent for a study measured on GPUs. */
   simulated: z.string().min(1).optional(),
+  /**
+   * The last change of manifest.journal.jsonl this file includes: readers apply the journal's later lines
+   * (each a run's entry) on top of it. Absent when there never was a journal.
+   */
+  journal_seq: z.int().min(0).optional(),
   experiments: z.array(manifestRunSchema).superRefine((runs, context) => {
     const seen = new Set<number>();
     for (const [position, run] of runs.entries()) {

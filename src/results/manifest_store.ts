@@ -5,15 +5,24 @@ import {
   type Manifest,
   MANIFEST_VERSION,
   type ManifestRun,
+  manifestRunSchema,
   manifestSchema,
   type RunError,
   type RunStatus,
   type StudyStatus,
   type StudySummary,
 } from "./manifest_schema.ts";
-import { FAILED_RUNS_DIR, MANIFEST_FILE, resolveInside, runDirName, utcStamp } from "./study_layout.ts";
+import {
+  FAILED_RUNS_DIR,
+  MANIFEST_FILE,
+  MANIFEST_JOURNAL_FILE,
+  resolveInside,
+  runDirName,
+  utcStamp,
+} from "./study_layout.ts";
 import { runFilesProblem } from "./run_files_problem.ts";
-import { writeJsonAtomic } from "./write_atomic.ts";
+import { isFile } from "./is_file.ts";
+import { syncDirectory, writeJsonAtomic, writeSynced } from "./write_atomic.ts";
 
 /** What the manifest needs of a planned run. */
 export type ManifestRunPlan = Pick<
@@ -40,6 +49,12 @@ export interface ManifestStoreOptions {
   pid?: number;
   /** The running llem's host; defaults to Deno.hostname(). */
   hostname?: string;
+  /**
+   * When manifest.json is rewritten whole: "bounded" (llem's), on study-level changes and once the
+   * journal holds a quarter as many changes as the study has runs, so a run costs the same at any study
+   * size; "every_change" rewrites it on every change (the old way, kept for the benchmark).
+   */
+  rewrite?: "bounded" | "every_change";
 }
 
 /** What a completed run contributes to the manifest. */
@@ -106,7 +121,52 @@ export function readManifest(studyDir: string): Manifest {
       cause: error,
     });
   }
-  return parseManifest(path, text);
+  return withJournal(studyDir, parseManifest(path, text));
+}
+
+/**
+ * `manifest` with the runs' changes journaled since it was written applied (each line a run's whole
+ * entry, numbered). A line cut short by a kill, or one that is not a run's entry, ends the journal there.
+ */
+function withJournal(studyDir: string, manifest: Manifest): Manifest {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(resolveInside(studyDir, MANIFEST_JOURNAL_FILE));
+  } catch {
+    return manifest;
+  }
+  const after = manifest.journal_seq ?? 0;
+  let last: z.output<typeof journalLineSchema> | null = null;
+  for (const line of text.split("\n")) {
+    const change = journalLine(line);
+    if (change === null) break;
+    if (change.seq <= after) continue;
+    const position = manifest.experiments.findIndex((run) => run.index === change.run.index);
+    if (position < 0) break;
+    manifest.experiments[position] = change.run;
+    last = change;
+  }
+  if (last === null) return manifest;
+  manifest.journal_seq = last.seq;
+  const summary = summarise(manifest, manifest.summary.warnings, new Date());
+  manifest.summary = { ...summary, total_wall_time_s: last.wall_time_s };
+  return manifest;
+}
+
+/** One journaled change: its number, the run's whole entry, and the study's wall time then. */
+const journalLineSchema = z.object({
+  seq: z.int().min(1),
+  run: manifestRunSchema,
+  wall_time_s: z.number().min(0),
+});
+
+function journalLine(line: string): z.output<typeof journalLineSchema> | null {
+  try {
+    const parsed = journalLineSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A manifest's text, parsed and validated; ManifestUnreadable names the file and each problem. */
@@ -166,24 +226,37 @@ export function moveRunAside(studyDir: string, dir: string, now: Date): string |
 }
 
 /**
- * The manifest of one study directory, owned by one llem process: every change recomputes the summary
- * and rewrites manifest.json atomically, so the file is always complete, valid JSON.
+ * The manifest of one study directory, owned by one llem process. manifest.json is always complete, valid
+ * JSON, rewritten atomically; a run's change (running, completed, failed, skipped) is appended to
+ * manifest.journal.jsonl (one line, synced) and manifest.json rewritten only on study-level changes and
+ * once the journal holds a quarter as many changes as the study has runs. A change thus costs the same in
+ * a study of 20 runs or of 10,000; readManifest() applies the journal, so every reader sees every change.
  */
 export class ManifestStore {
   readonly studyDir: string;
   readonly path: string;
+  readonly journalPath: string;
   #manifest: Manifest;
   readonly #now: () => Date;
   readonly #pid: number;
   readonly #hostname: string;
+  readonly #rewrite: "bounded" | "every_change";
+  /** The last change's number, and how many changes the journal holds beyond manifest.json. */
+  #seq: number;
+  #journaled = 0;
 
   private constructor(studyDir: string, manifest: Manifest, options: Required<ManifestStoreOptions>) {
     this.studyDir = studyDir;
     this.path = resolveInside(studyDir, MANIFEST_FILE);
+    this.journalPath = resolveInside(studyDir, MANIFEST_JOURNAL_FILE);
     this.#manifest = manifest;
     this.#now = options.now;
     this.#pid = options.pid;
     this.#hostname = options.hostname;
+    this.#rewrite = options.rewrite;
+    this.#seq = manifest.journal_seq ?? 0;
+    // A journal left by an earlier llem (its lines applied by readManifest()) goes at the next rewrite.
+    this.#journaled = isFile(this.journalPath) ? 1 : 0;
   }
 
   /** Start a study: create its directory and a manifest with every planned run pending, status running. */
@@ -262,7 +335,7 @@ export class ManifestStore {
     run.total_energy_j = null;
     run.error = null;
     run.attempts += 1;
-    this.#save();
+    this.#saveRun(run);
   }
 
   /** Run `index` finished and its result files are written. */
@@ -355,12 +428,37 @@ export class ManifestStore {
   }
 
   #finish(index: number, status: RunStatus, fields: Partial<ManifestRun>): void {
-    Object.assign(this.#run(index), fields, { status, finished_at: this.#now().toISOString() });
-    this.#save();
+    const run = this.#run(index);
+    Object.assign(run, fields, { status, finished_at: this.#now().toISOString() });
+    this.#saveRun(run);
+  }
+
+  /**
+   * Record one run's change: a journal line (appended and synced), or the whole manifest when the journal
+   * has grown to a quarter of the runs (so rewrites cost O(1) per change on average).
+   */
+  #saveRun(run: ManifestRun): void {
+    const runs = this.#manifest.experiments.length;
+    if (this.#rewrite === "every_change" || this.#journaled + 1 >= Math.max(16, runs / 4)) {
+      this.#save();
+      return;
+    }
+    this.#seq += 1;
+    const wall = Math.max(0, (this.#now().getTime() - Date.parse(this.#manifest.start_time)) / 1000);
+    const line = new TextEncoder().encode(`${JSON.stringify({ seq: this.#seq, run, wall_time_s: wall })}\n`);
+    const created = this.#journaled === 0;
+    writeSynced(Deno.openSync(this.journalPath, { append: true, create: true, mode: 0o644 }), line);
+    // A new journal's name must survive a power loss as its lines do.
+    if (created) syncDirectory(this.studyDir);
+    this.#journaled += 1;
   }
 
   #run(index: number): ManifestRun {
-    const run = this.#manifest.experiments.find((candidate) => candidate.index === index);
+    // Runs are stored in index order (1, 2, ...): look there first, then search.
+    const at = this.#manifest.experiments[index - 1];
+    const run = at?.index === index
+      ? at
+      : this.#manifest.experiments.find((candidate) => candidate.index === index);
     if (!run) {
       throw new RangeError(
         `No run ${index} in "${this.path}": it has ${this.#manifest.experiments.length} run(s)`,
@@ -369,9 +467,20 @@ export class ManifestStore {
     return run;
   }
 
+  /** Rewrite manifest.json whole (every change so far in it), then empty the journal. */
   #save(): void {
     this.#manifest.summary = summarise(this.#manifest, this.#manifest.summary.warnings, this.#now());
+    if (this.#seq > 0) this.#manifest.journal_seq = this.#seq;
     writeJsonAtomic(this.path, this.#manifest);
+    if (this.#journaled > 0) {
+      // A kill before this leaves lines the manifest already holds: readers skip them by their number.
+      try {
+        Deno.removeSync(this.journalPath);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+      this.#journaled = 0;
+    }
   }
 }
 
@@ -401,5 +510,6 @@ function withDefaults(options: ManifestStoreOptions): Required<ManifestStoreOpti
     now: options.now ?? (() => new Date()),
     pid: options.pid ?? Deno.pid,
     hostname: options.hostname ?? Deno.hostname(),
+    rewrite: options.rewrite ?? "bounded",
   };
 }

@@ -369,3 +369,85 @@ Deno.test(
     ]);
   }),
 );
+
+/** A study of `runs` runs (one experiment each), for the journal's tests. */
+function bigStore(dir: string, runs: number, clock = new ManualClock()): ManifestStore {
+  return ManifestStore.create(`${dir}/study`, {
+    studyName: "big",
+    studyDesignHash: HASH_A,
+    configFile: null,
+    llemVersion: "test",
+    runs: Array.from({ length: runs }, (_, i) => ({
+      index: i + 1,
+      cycle: 0,
+      experiment: i + 1,
+      measurement_config_hash: (i + 1).toString(16).padStart(16, "0"),
+      engine: "vllm",
+      model: "m",
+    })),
+  }, { now: clock.now });
+}
+
+Deno.test(
+  "a run's change is a synced journal line, applied by every reader; manifest.json is rewritten in bounds",
+  inTempDir((dir) => {
+    const clock = new ManualClock();
+    const store = bigStore(dir, 200, clock);
+    const whole = () => JSON.parse(Deno.readTextFileSync(store.path));
+    clock.advance(5);
+    store.markRunning(1);
+    store.markCompleted(1, { totalEnergyJoules: 10 });
+    // manifest.json as it was; the journal holds the changes; readManifest() sees them.
+    assert.equal(whole().experiments[0].status, "pending");
+    assert.equal(Deno.readTextFileSync(store.journalPath).trim().split("\n").length, 2);
+    const read = readManifest(`${dir}/study`);
+    assert.deepEqual(read.experiments[0], store.manifest.experiments[0]);
+    assert.equal(read.summary.completed, 1);
+    assert.equal(read.summary.total_energy_j, 10);
+    assert.equal(read.summary.total_wall_time_s, 5);
+    // A quarter of the runs' changes (50) rewrites manifest.json whole and removes the journal.
+    for (let index = 2; index <= 25; index++) {
+      store.markRunning(index);
+      store.markCompleted(index, { totalEnergyJoules: 1 });
+    }
+    assert.equal(whole().summary.completed, 25);
+    assert.ok(!isFile(store.journalPath));
+    store.markStudy("completed");
+    assert.deepEqual(readManifest(`${dir}/study`), store.manifest);
+  }),
+);
+
+Deno.test(
+  "a journal line cut short by a kill is ignored, and lines manifest.json already holds are skipped",
+  inTempDir((dir) => {
+    const store = bigStore(dir, 200);
+    store.markRunning(1);
+    store.markCompleted(1, { totalEnergyJoules: 10 });
+    Deno.writeTextFileSync(store.journalPath, '{"seq": 3, "run": {"index": 2, "sta', { append: true });
+    const read = readManifest(`${dir}/study`);
+    assert.equal(read.experiments[0]!.status, "completed");
+    assert.equal(read.experiments[1]!.status, "pending");
+    // Taken over (a resume), the study goes on from the journal and rewrites manifest.json whole.
+    const resumed = ManifestStore.load(`${dir}/study`);
+    assert.equal(resumed.manifest.experiments[0]!.status, "completed");
+    resumed.prepareResume();
+    const whole = JSON.parse(Deno.readTextFileSync(resumed.path));
+    // The journaled attempt is in it (the run itself runs again: it has no result files here).
+    assert.equal(whole.experiments[0].attempts, 1);
+    assert.equal(whole.journal_seq, 2);
+    // A kill between that rewrite and the journal's removal would leave old lines: skipped by number.
+    Deno.writeTextFileSync(
+      resumed.journalPath,
+      JSON.stringify({ seq: 1, run: { ...whole.experiments[0], status: "running" }, wall_time_s: 0 }) + "\n",
+    );
+    assert.equal(readManifest(`${dir}/study`).experiments[0]!.status, whole.experiments[0].status);
+  }),
+);
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}

@@ -3,6 +3,8 @@ import { basename, isAbsolute, relative, resolve } from "node:path";
 
 /** The study-level checkpoint and summary, at the top of a study directory. */
 export const MANIFEST_FILE = "manifest.json";
+/** The runs' changes since manifest.json was last rewritten, one JSON line each (see ManifestStore). */
+export const MANIFEST_JOURNAL_FILE = "manifest.journal.jsonl";
 /** One run's scientific record (schema 4.0). */
 export const RESULT_FILE = "result.json";
 /** One run's fully resolved experiment config. */

@@ -40,14 +40,19 @@ export function writeFileAtomic(
       createNew: true,
       mode: options.mode ?? RESULT_FILE_MODE,
     });
-    try {
-      let written = 0;
-      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
+    writeSynced(file, bytes);
   });
+}
+
+/** Write all of `bytes` to an open file, sync it to the disk, and close it. */
+export function writeSynced(file: Deno.FsFile, bytes: Uint8Array): void {
+  try {
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    file.syncSync();
+  } finally {
+    file.close();
+  }
 }
 
 /** Write `value` as pretty JSON (two-space indent, final newline) with writeFileAtomic(). */
@@ -104,7 +109,7 @@ function commitOrDiscard(
  * cannot open a directory as a file, and some file systems refuse, so failure is not an error there:
  * the rename itself is still atomic.
  */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   let handle: Deno.FsFile;
   try {
     handle = Deno.openSync(dir, { read: true });
