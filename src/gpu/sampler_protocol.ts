@@ -1,5 +1,6 @@
 import type { GpuSample } from "./gpu.ts";
 import type { GpuLostDetails } from "./gpu_lost.ts";
+import type { SampleRingBuffers } from "./sample_ring.ts";
 
 /** What the host labels samples with; switched by the host while sampling runs. */
 export type SamplePhase = "baseline" | "warmup" | "measure" | "idle";
@@ -21,6 +22,8 @@ export interface SamplerCommand {
   uuids: string[];
   intervalMs: number;
   control: SharedArrayBuffer;
+  /** Where the worker writes its samples (SampleRingWriter); the host reads them in bulk. */
+  ring: SampleRingBuffers;
 }
 
 /** One sample of one GPU, tagged. */
@@ -46,9 +49,8 @@ export interface SamplerTiming {
 /** Sampler worker to host. */
 export type SamplerEvent =
   | { type: "started"; uuids: string[] }
-  | { type: "samples"; samples: TaggedSample[] }
   | { type: "stopped"; timing: SamplerTiming }
-  /** Every sample taken up to the flush request numbered `id` has been posted. */
+  /** Every sample taken up to the flush request numbered `id` is in the ring. */
   | { type: "flushed"; id: number }
   /** Sampling stopped: a lost GPU (with what NVML said), or another failure. */
   | { type: "failed"; message: string; lost: GpuLostDetails | null };

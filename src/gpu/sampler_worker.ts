@@ -2,13 +2,14 @@
 /**
  * The sampler's worker: it opens NVML itself and reads every selected GPU each interval, so the main
  * thread never blocks on the driver. It sleeps in Atomics.wait against absolute due times (timers are
- * clamped to 4 ms and drift); the host steers it through a shared control block. Samples go to the
- * host in batches.
+ * clamped to 4 ms and drift); the host steers it through a shared control block. Samples go into a
+ * shared ring (SampleRingWriter): no message and no object per sample; the host reads them in bulk.
  */
 import type { Gpu, GpuSystem } from "./gpu.ts";
 import { NvmlError } from "../../ffi/nvml_error.ts";
 import { GpuLost } from "./gpu_lost.ts";
 import { openNvmlGpuSystem } from "./nvml_gpu_system.ts";
+import { SampleRingWriter } from "./sample_ring.ts";
 import {
   CONTROL,
   PHASES,
@@ -16,11 +17,7 @@ import {
   type SamplerEvent,
   type SamplerTiming,
   sharedClockSeconds,
-  type TaggedSample,
 } from "./sampler_protocol.ts";
-
-/** Samples are posted at least this often, so the host's view is never far behind. */
-const FLUSH_MS = 200;
 /** Interval deviations kept for the jitter statistics (a ring: memory stays bounded for hours). */
 const JITTER_WINDOW = 100_000;
 
@@ -31,13 +28,12 @@ function post(event: SamplerEvent): void {
 function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): SamplerTiming {
   const deviations = new Float64Array(JITTER_WINDOW);
   const intervalMs = command.intervalMs;
-  let pending: TaggedSample[] = [];
+  const ring = new SampleRingWriter(command.ring);
   let rounds = 0;
   let errorCount = 0;
   let firstMs = 0;
   let lastMs = 0;
-  let lastFlushMs = sharedClockSeconds() * 1000;
-  let dueMs = lastFlushMs;
+  let dueMs = sharedClockSeconds() * 1000;
   let flushedId = Atomics.load(control, CONTROL.flush);
   while (Atomics.load(control, CONTROL.stop) === 0) {
     const nowMs = sharedClockSeconds() * 1000;
@@ -46,24 +42,16 @@ function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): Samp
     lastMs = nowMs;
     rounds += 1;
     const phase = PHASES[Atomics.load(control, CONTROL.phase)] ?? "idle";
-    try {
-      for (const gpu of gpus) {
-        const reading = gpu.sample(sharedClockSeconds());
-        errorCount += reading.errorCount;
-        pending.push({ ...reading, uuid: gpu.info.uuid, phase });
-      }
-    } catch (error) {
-      // Keep what was measured before the failure (a lost GPU): the host decides what to do with it.
-      if (pending.length > 0) post({ type: "samples", samples: pending });
-      throw error;
+    // What was measured before a failure (a lost GPU) is in the ring already: the host decides.
+    for (const [index, gpu] of gpus.entries()) {
+      const reading = gpu.sample(sharedClockSeconds());
+      errorCount += reading.errorCount;
+      ring.write(reading, { gpu: index, phase });
     }
-    // The host asks for a flush when a window closes, so that the window's samples are all there.
+    // The host asks for a flush when a window closes: this round is at or after its closing edge.
     const flushId = Atomics.load(control, CONTROL.flush);
-    if (flushId !== flushedId || nowMs - lastFlushMs >= FLUSH_MS) {
-      post({ type: "samples", samples: pending });
-      pending = [];
-      lastFlushMs = nowMs;
-      if (flushId !== flushedId) post({ type: "flushed", id: flushId });
+    if (flushId !== flushedId) {
+      post({ type: "flushed", id: flushId });
       flushedId = flushId;
     }
     // Absolute due times: a late round does not push every later one back. If we fell behind by
@@ -74,7 +62,6 @@ function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): Samp
     const waitMs = dueMs - after;
     if (waitMs > 0) Atomics.wait(control, CONTROL.wake, Atomics.load(control, CONTROL.wake), waitMs);
   }
-  if (pending.length > 0) post({ type: "samples", samples: pending });
   const kept = Math.min(Math.max(rounds - 1, 0), JITTER_WINDOW);
   const sorted = Array.from(deviations.subarray(0, kept)).sort((a, b) => a - b);
   const at = (q: number) =>
