@@ -7,6 +7,7 @@
  * listed as ignored with a "SKIPPED (...)" name, so the skip shows in the output.
  */
 import assert from "node:assert/strict";
+import { PROTOCOL_VERSION } from "../src/engines/harness_protocol.ts";
 import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv } from "../src/runners/container_argv.ts";
 import { containerUser } from "../src/runners/container_user.ts";
 import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
@@ -185,7 +186,7 @@ dockerTest(
   async (image) => {
     await withSession(image, { ttft_s: 0.002, token_s: 0.001 }, async ({ session, sessionId }) => {
       assert.equal(session.hello.engine_version, "test-engine 1.0");
-      assert.equal(session.hello.protocol, 1);
+      assert.equal(session.hello.protocol, PROTOCOL_VERSION);
       assert.match(session.hello.python, /^3\.\d+\.\d+$/);
       const done = await window(session, "w1");
       assert.equal(done.window_id, "w1");
@@ -263,7 +264,7 @@ dockerTest("garbage and out-of-order messages from a container are protocol viol
       () => window(session, "w"),
       (e: unknown) =>
         e instanceof SessionError && e.failure === "protocol" &&
-        /expected done after go, got ready/.test(e.message),
+        /expected finished after go, got ready/.test(e.message),
     );
   });
 });
