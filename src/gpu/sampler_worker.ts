@@ -75,20 +75,6 @@ function sample(command: SamplerCommand, control: Int32Array, gpus: Gpu[]): Samp
   };
 }
 
-/** Reads done at start, discarded, so that V8 has optimised the reading code before the first round. */
-const WARM_UP_READS = 2000;
-
-/**
- * Read every GPU WARM_UP_READS times before sampling. A round every 100 ms runs too rarely for V8 to
- * optimise it within minutes, and FFI calls from unoptimised code take the slow path: measured here, a
- * sampler at 10 Hz spent about 0.35 ms per round that way, ten times its optimised cost.
- */
-function warmUp(gpus: readonly Gpu[]): void {
-  for (let i = 0; i < WARM_UP_READS; i++) {
-    for (const gpu of gpus) gpu.sample(0);
-  }
-}
-
 self.onmessage = (event: MessageEvent<SamplerCommand>) => {
   const command = event.data;
   const control = new Int32Array(command.control);
@@ -100,7 +86,6 @@ self.onmessage = (event: MessageEvent<SamplerCommand>) => {
       if (!gpu) throw new Error(`GPU ${uuid} is not on this machine`);
       return gpu;
     });
-    warmUp(gpus);
     post({ type: "started", uuids: command.uuids });
     const timing = sample(command, control, gpus);
     system.close();
