@@ -162,6 +162,7 @@ _Static_assert(offsetof(nvmlProcessInfo_t, gpuInstanceId) == 16, "nvmlProcessInf
   X(nvmlDeviceGetUUID)                         \
   X(nvmlDeviceGetPciInfo_v3)                   \
   X(nvmlDeviceGetCudaComputeCapability)        \
+  X(nvmlDeviceGetArchitecture)                 \
   X(nvmlDeviceGetMigMode)                      \
   X(nvmlDeviceGetPersistenceMode)              \
   X(nvmlDeviceGetTotalEnergyConsumption)       \
@@ -1337,6 +1338,21 @@ static int do_compute_capability(nvmlDevice_t dev, int *major, int *minor) {
 
 nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major, int *minor) {
   LOCKED(do_compute_capability(device, major, minor));
+}
+
+/* nvmlDeviceArchitecture_t of the GPU's compute capability, as NVML numbers them (Volta 5 ... Blackwell 10);
+ * what peers such as Zeus check before they read the energy counter. */
+static int do_architecture(nvmlDevice_t dev, unsigned int *arch) {
+  DEVICE_PROLOGUE(nvmlDeviceGetArchitecture, dev);
+  if (!arch) return NVML_ERROR_INVALID_ARGUMENT;
+  int cc = g->cc_major * 10 + g->cc_minor;
+  *arch = cc >= 100 ? 10 : cc >= 90 ? 9 : cc >= 89 ? 8 : cc >= 80 ? 7 : cc >= 75 ? 6 : cc >= 70 ? 5
+        : cc >= 60 ? 4 : cc >= 50 ? 3 : cc >= 30 ? 2 : 0xffffffffu;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, unsigned int *arch) {
+  LOCKED(do_architecture(device, arch));
 }
 
 static int do_mig(nvmlDevice_t dev, unsigned *current, unsigned *pending) {

@@ -43,6 +43,7 @@ const SYMBOLS = {
   nvmlDeviceGetUUID: { parameters: [P, B, "u32"], result: "i32" },
   nvmlDeviceGetPciInfo_v3: { parameters: [P, B], result: "i32" },
   nvmlDeviceGetCudaComputeCapability: { parameters: [P, B, B], result: "i32" },
+  nvmlDeviceGetArchitecture: { parameters: [P, B], result: "i32" },
   nvmlDeviceGetMigMode: { parameters: [P, B, B], result: "i32" },
   nvmlDeviceGetPersistenceMode: { parameters: [P, B], result: "i32" },
   nvmlDeviceGetTotalEnergyConsumption: { parameters: [P, B], result: "i32", optional: true },
@@ -265,6 +266,8 @@ Deno.test("defaults without a scenario: one H100-like GPU", () => {
     const major = new Int32Array(1), minor = new Int32Array(1);
     assert.equal(s.nvmlDeviceGetCudaComputeCapability(h, major, minor), 0);
     assert.deepEqual([major[0], minor[0]], [9, 0]);
+    // NVML_DEVICE_ARCH_HOPPER, what peers (Zeus) check before reading the energy counter.
+    assert.deepEqual(fake.u32Call(s.nvmlDeviceGetArchitecture, h), [0, 9]);
     assert.deepEqual(fake.u32Call(s.nvmlDeviceGetPowerManagementLimit, h), [0, 700000]);
     assert.deepEqual(fake.u32Call(s.nvmlDeviceGetEnforcedPowerLimit, h), [0, 700000]);
     const persistence = new Int32Array(1);
@@ -381,6 +384,7 @@ gpu.1.temperature_c = ramp:30:80:100
     const major = new Int32Array(1), minor = new Int32Array(1);
     assert.equal(s.nvmlDeviceGetCudaComputeCapability(h1, major, minor), 0);
     assert.deepEqual([major[0], minor[0]], [8, 0]);
+    assert.deepEqual(fake.u32Call(s.nvmlDeviceGetArchitecture, h1), [0, 7], "Ampere");
     assert.deepEqual(fake.u32Call(s.nvmlDeviceGetPowerManagementLimit, h1), [0, 400000]);
     assert.deepEqual(fake.u32Call(s.nvmlDeviceGetEnforcedPowerLimit, h1), [0, 350500]);
     const persistence = new Int32Array([5]);
