@@ -9,6 +9,7 @@
 import { GpuSampler } from "../src/gpu/gpu_sampler.ts";
 import { openNvmlGpuSystem } from "../src/gpu/nvml_gpu_system.ts";
 import { integratePower } from "../src/measure/integrate_power.ts";
+import { ramp, square } from "./stand_in_traces.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
 const secondsArg = Deno.args.indexOf("--seconds");
@@ -28,39 +29,6 @@ function printTable(header: string[], rows: string[][]): void {
 }
 
 // ---- 1. energy accuracy -------------------------------------------------------------------------
-
-interface Trace {
-  name: string;
-  scenario: string;
-  /** Exact energy over [a, b], joules (computed here, independently of the C code). */
-  exact(a: number, b: number): number;
-  maxWatts: number;
-}
-
-const square: Trace = {
-  name: "square 100/300 W, 1 s",
-  scenario: "gpu.0.power = square:100:300:1",
-  exact(a, b) {
-    // Integral of the square wave from 0 to t: 200 W per full period, plus the partial period.
-    const upTo = (t: number) => {
-      const periods = Math.floor(t);
-      const within = t - periods;
-      return periods * 200 + Math.min(within, 0.5) * 300 + Math.max(0, within - 0.5) * 100;
-    };
-    return upTo(b) - upTo(a);
-  },
-  maxWatts: 300,
-};
-
-const ramp: Trace = {
-  name: "ramp 100->400 W over 20 s",
-  scenario: "gpu.0.power = ramp:100:400:20",
-  exact(a, b) {
-    const upTo = (t: number) => t <= 20 ? 100 * t + 7.5 * t * t : 100 * 20 + 7.5 * 400 + 400 * (t - 20);
-    return upTo(b) - upTo(a);
-  },
-  maxWatts: 400,
-};
 
 function accuracyRows(): string[][] {
   const rows: string[][] = [];
