@@ -141,7 +141,7 @@ function withJournal(studyDir: string, manifest: Manifest): Manifest {
     const change = journalLine(line);
     if (change === null) break;
     if (change.seq <= after) continue;
-    const position = manifest.experiments.findIndex((run) => run.index === change.run.index);
+    const position = runPosition(manifest.experiments, change.run.index);
     if (position < 0) break;
     manifest.experiments[position] = change.run;
     last = change;
@@ -151,6 +151,11 @@ function withJournal(studyDir: string, manifest: Manifest): Manifest {
   const summary = summarise(manifest, manifest.summary.warnings, new Date());
   manifest.summary = { ...summary, total_wall_time_s: last.wall_time_s };
   return manifest;
+}
+
+/** Where run `index` is in `runs`: at index - 1, where llem stores it, else found by search; -1 if absent. */
+function runPosition(runs: readonly ManifestRun[], index: number): number {
+  return runs[index - 1]?.index === index ? index - 1 : runs.findIndex((run) => run.index === index);
 }
 
 /** One journaled change: its number, the run's whole entry, and the study's wall time then. */
@@ -454,11 +459,7 @@ export class ManifestStore {
   }
 
   #run(index: number): ManifestRun {
-    // Runs are stored in index order (1, 2, ...): look there first, then search.
-    const at = this.#manifest.experiments[index - 1];
-    const run = at?.index === index
-      ? at
-      : this.#manifest.experiments.find((candidate) => candidate.index === index);
+    const run = this.#manifest.experiments[runPosition(this.#manifest.experiments, index)];
     if (!run) {
       throw new RangeError(
         `No run ${index} in "${this.path}": it has ${this.#manifest.experiments.length} run(s)`,

@@ -39,10 +39,11 @@ export function simulatedWorld(plan: StudyPlan, clock: SecondsClock): SimulatedW
   gpu.counterUpdateSeconds = 0.02;
   gpu.temperatureAt = (t) => 32 + 0.12 * gpu.powerAt(t);
   const largestBatch = Math.max(...plan.experiments.map((e) => e.config.generation.batch_size));
-  let load = { watts: IDLE_W, utilization: 0, capped: false };
+  let load = { watts: IDLE_W, capped: false };
   let capped: { from: number; to: number } | null = null;
   gpu.clockEventReasonsAt = (t) => capped && t >= capped.from && t < capped.to ? SW_POWER_CAP : 0n;
-  gpu.utilizationAt = (t) => (gpu.powerAt(t) > IDLE_W ? load.utilization : 0);
+  // Utilisation follows the draw at that time (samples are taken lazily, after the load may have moved on).
+  gpu.utilizationAt = (t) => Math.min(99, Math.round((100 * (gpu.powerAt(t) - IDLE_W)) / LOAD_SPAN_W));
   const onPhase = (phase: SamplePhase) => {
     const busy = phase === "warmup" || phase === "measure";
     const now = clock.nowSeconds();
@@ -67,7 +68,6 @@ export function simulatedWorld(plan: StudyPlan, clock: SecondsClock): SimulatedW
       const batch = experiment?.config.generation.batch_size ?? 1;
       load = {
         watts: loadWatts(batch) * (1 + 0.03 * jitter(event.run)),
-        utilization: Math.min(99, 35 + 8 * batch),
         capped: event.cycle === 1 && batch === largestBatch && loadWatts(batch) > CAPPED_W,
       };
     },
