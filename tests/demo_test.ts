@@ -165,6 +165,10 @@ Deno.test("llem demo refuses a folder that is not a demo's, and ignores the GPUs
     assert.deepEqual([...Deno.readDirSync(join(home, "project"))].map((e) => e.name), ["paper.tex"]);
     Deno.writeTextFileSync(join(home, "a-file"), "");
     assert.equal((await llem(["demo", "-o", join(home, "a-file")], env)).code, 2);
+    // procfs answers mkdir with "no such file": bad input too, not a bug in llem.
+    const proc = await llem(["demo", "-o", "/proc/llem-demo"], env);
+    assert.equal(proc.code, 2, proc.stderr);
+    assert.match(proc.stderr, /cannot make \/proc\/llem-demo/);
     // No GPU is visible to CUDA here, and the simulated one is not CUDA's: the demo runs all the same.
     const demo = await llem(["demo", "-o", join(home, "demo")], env);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);

@@ -101,6 +101,13 @@ function writeDemoFolder(dir: string): void {
     if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.AlreadyExists) {
       throw new UsageError(`${dir} is not a folder`, "give llem demo a folder with -o");
     }
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable) {
+      // /proc and /sys: mkdir says "no such file", or Deno keeps them for --allow-all.
+      throw new UsageError(
+        `cannot make ${dir}: ${(error as Error).message}`,
+        "give llem demo a folder it can make with -o",
+      );
+    }
     throw writeFailure(error, dir) ?? error;
   }
 }
