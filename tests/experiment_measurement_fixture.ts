@@ -165,6 +165,13 @@ export function experimentMeasurementFixture(
       memory_bytes: 512 * 2 ** 20,
       observed_params: { attn_implementation: "sdpa", torch_dtype: "bfloat16" },
     },
+    cpu: {
+      domains: [
+        { domain: "intel-rapl:0", name: "package-0", socket: 0, kind: "package", energyJoules: 400 },
+        { domain: "intel-rapl:0:0", name: "dram", socket: 0, kind: "dram", energyJoules: 80 },
+      ],
+      unavailableReason: null,
+    },
     warmup: {
       type: "warmup_done",
       iterations: 5,

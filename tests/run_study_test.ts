@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readParquetMetadata, readParquetRows } from "../src/results/read_parquet.ts";
+import { StandInPowercap } from "../scripts/stand_in_powercap.ts";
+import { isFile } from "../src/results/is_file.ts";
 import {
   experimentYaml,
   llem,
@@ -282,4 +284,62 @@ Deno.test("a disk that fills mid-study ends it as failed with the last manifest 
     unmount();
     Deno.removeSync(study.dir, { recursive: true });
   }
+});
+
+Deno.test("llem run reads the CPU's RAPL counters at the window's edges: CPU and DRAM energy, cpu_timeseries.parquet", async () => {
+  await withStudy((model) => experimentYaml(model, "  timeseries: true"), async (study) => {
+    const powercap = StandInPowercap.oneSocket(join(study.dir, "sys"));
+    // The stand-in CPU draws 50 W in its package (40 W of it in the cores) and 10 W in DRAM, in 10 ms steps.
+    let joules = 0;
+    const step = setInterval(() => {
+      joules += 0.5;
+      powercap.setMicrojoules("intel-rapl:0", joules * 1e6);
+      powercap.setMicrojoules("intel-rapl:0:0", 0.8 * joules * 1e6);
+      powercap.setMicrojoules("intel-rapl:0:1", 0.2 * joules * 1e6);
+    }, 10);
+    let result;
+    try {
+      result = await run(["run", study.file, "-o", "results"], {
+        ...study,
+        env: { ...study.env, LLEM_POWERCAP_ROOT: powercap.classDir },
+      });
+    } finally {
+      clearInterval(step);
+    }
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const [dir] = studyDirs(study);
+    const run0 = manifestOf(dir!).experiments[0]!;
+    const cpu = resultOf(dir!, run0.dir).energy_breakdown!.cpu_energy!;
+    assert.equal(cpu.method, "rapl_powercap");
+    assert.equal(cpu.unavailable_reason, null);
+    assert.deepEqual(cpu.domains.map((d) => d.name), ["package-0", "core", "dram"]);
+    assert.ok(cpu.package_j! > 0, `${cpu.package_j}`);
+    const [, core, dram] = cpu.domains;
+    // The counters move together: whatever the timer's pace, the domains keep their shares.
+    assert.ok(Math.abs(dram!.energy_j! / cpu.package_j! - 0.2) < 0.05, JSON.stringify(cpu));
+    assert.ok(Math.abs(core!.energy_j! / cpu.package_j! - 0.8) < 0.05, JSON.stringify(cpu));
+    assert.equal(
+      cpu.dram_j,
+      dram!.energy_j,
+      "DRAM is its own domain; core is a part of the package, not added",
+    );
+    const rows = await readParquetRows(join(dir!, run0.dir, "cpu_timeseries.parquet"));
+    assert.deepEqual(Object.keys(rows[0]!), ["t", "domain", "name", "socket", "energy_j", "power_w"]);
+    const packageRows = rows.filter((row) => row.domain === "intel-rapl:0");
+    assert.ok(packageRows.length >= 3, "the run's first reading and both edges, at least");
+    assert.ok(Number(packageRows.at(-1)!.energy_j) >= cpu.package_j! - 1e-9, "the run covers its window");
+  });
+});
+
+Deno.test("llem run without readable RAPL counters records CPU energy as null with the reason", async () => {
+  await withStudy((model) => experimentYaml(model, "  timeseries: true"), async (study) => {
+    const result = await run(["run", study.file, "-o", "results"], study);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const [dir] = studyDirs(study);
+    const run0 = manifestOf(dir!).experiments[0]!;
+    const cpu = resultOf(dir!, run0.dir).energy_breakdown!.cpu_energy!;
+    assert.equal(cpu.package_j, null);
+    assert.match(cpu.unavailable_reason!, /no RAPL zones under .*no-powercap/);
+    assert.equal(isFile(join(dir!, run0.dir, "cpu_timeseries.parquet")), false);
+  });
 });

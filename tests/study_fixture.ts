@@ -40,6 +40,8 @@ export function makeStudy(
       LLEM_ADAPTER_OVERRIDE: `${repo}engines/test_engine/adapter.py`,
       LLEM_CACHE_DIR: join(dir, "cache"),
       LLEM_LOCK_DIR: join(dir, "locks"),
+      // No RAPL unless a test builds a stand-in (the host's /sys/class/powercap is not the test's to read).
+      LLEM_POWERCAP_ROOT: join(dir, "no-powercap"),
       NO_COLOR: "1",
     },
   };

@@ -3,6 +3,9 @@
  * fake engine sessions and Parquet writers, events captured. Results, manifests and artefacts are real
  * files in a temporary folder.
  */
+import type { CpuTimeseriesRow } from "../src/cpu/cpu_timeseries_rows.ts";
+import { noCpuEnergy } from "../src/cpu/cpu_energy.ts";
+import { type ScriptedCpu, scriptedCpuEnergy } from "./fake_cpu_energy.ts";
 import type { RequestRecord } from "../src/engines/harness_protocol.ts";
 import type { TaggedSample } from "../src/gpu/sampler_protocol.ts";
 import { planStudy } from "../src/config/plan_study.ts";
@@ -21,6 +24,7 @@ import { memoryFiles } from "./memory_files.ts";
 export class FakeRunFiles implements RunFileWriter {
   readonly timeseries = new Map<string, TaggedSample[]>();
   readonly requests = new Map<string, readonly RequestRecord[]>();
+  readonly cpuTimeseries = new Map<string, readonly CpuTimeseriesRow[]>();
   /** Which write fails with a full disk, if any. */
   diskFullOn: "timeseries" | "requests" | null = null;
   /** An error the next timeseries append throws, as DuckDB's appender might. */
@@ -59,6 +63,12 @@ export class FakeRunFiles implements RunFileWriter {
       },
       discard: close,
     });
+  }
+
+  writeCpuTimeseries(path: string, rows: readonly CpuTimeseriesRow[]): Promise<void> {
+    this.cpuTimeseries.set(path, rows);
+    writeParquetFrame(path, rows.length);
+    return Promise.resolve();
   }
 
   writeRequests(path: string, requests: readonly RequestRecord[]): Promise<void> {
@@ -102,6 +112,8 @@ export interface FakeWorldOptions {
   maxBuffered?: number;
   /** How far behind the clock the sampler hands samples over (the real one posts 200 ms batches). */
   lagSeconds?: number;
+  /** The host's CPU energy counters: a scripted CPU (the default), or none. */
+  cpu?: Partial<ScriptedCpu> | "none";
   /** Lose GPU `gpu` after `reads` reads, from the start. */
   lose?: { gpu: number; reads: number };
 }
@@ -133,6 +145,9 @@ export function fakeWorld(options: FakeWorldOptions = {}): FakeWorld {
       }
     },
     startSession: sessions.start,
+    cpuEnergy: options.cpu === "none"
+      ? noCpuEnergy("no powercap interface (a test without CPU energy)")
+      : scriptedCpuEnergy(options.cpu),
     clock,
     files,
     onEvent: (event) => events.push(event),
@@ -160,6 +175,7 @@ export function fakeRequest(yaml: string, dir: string, overrides: Partial<StudyR
       lockDir: `${dir}/locks`,
       huggingFaceCache: null,
       tmpDir: dir,
+      powercapRoot: `${dir}/no-powercap`,
     },
     secrets: {},
     llem: { version: "0.0.0-test", commit: "test" },

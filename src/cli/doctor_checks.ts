@@ -19,6 +19,8 @@ export interface DoctorFacts {
   runtimes: RuntimeProbe[];
   outputDir: string;
   freeDiskBytes: number | null;
+  /** The host's RAPL zones (names), or why CPU energy cannot be measured. */
+  cpuEnergy: { domains: string[] } | { unavailable: string };
 }
 
 /** Below this free space in the output folder, doctor warns (timeseries of long studies add up). */
@@ -131,6 +133,7 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
       checks.push({ name: title, status: "ok", detail: `${runtime.version ?? ""} ${runtime.detail}`.trim() });
     }
   }
+  checks.push(cpuEnergyCheck(facts.cpuEnergy));
   if (facts.freeDiskBytes === null) {
     checks.push({
       name: "disk",
@@ -152,6 +155,19 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
     );
   }
   return checks;
+}
+
+/** CPU and DRAM energy is optional: without it, results say why (a warning, never a failure). */
+function cpuEnergyCheck(cpu: DoctorFacts["cpuEnergy"]): DoctorCheck {
+  if ("domains" in cpu) {
+    return { name: "CPU energy", status: "ok", detail: `RAPL: ${cpu.domains.join(", ")}` };
+  }
+  return {
+    name: "CPU energy",
+    status: "warn",
+    detail: `not measured: ${cpu.unavailable}`,
+    fix: "results record CPU and DRAM energy as null with this reason; GPU energy is unaffected",
+  };
 }
 
 function runtimeFix(runtime: string): string {

@@ -23,6 +23,7 @@ function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
     }],
     outputDir: "results",
     freeDiskBytes: MIN_FREE_DISK_BYTES * 2,
+    cpuEnergy: { domains: ["package-0 (intel-rapl:0)", "dram (intel-rapl:0:1)"] },
     ...overrides,
   };
 }
@@ -30,7 +31,14 @@ function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
 const statuses = (f: DoctorFacts) => doctorChecks(f).map((c) => `${c.status} ${c.name}`);
 
 Deno.test("doctorChecks() passes a ready machine", () => {
-  assert.deepEqual(statuses(facts()), ["ok NVML", "ok driver", "ok GPU 0", "ok docker", "ok disk"]);
+  assert.deepEqual(statuses(facts()), [
+    "ok NVML",
+    "ok driver",
+    "ok GPU 0",
+    "ok docker",
+    "ok CPU energy",
+    "ok disk",
+  ]);
 });
 
 Deno.test("doctorChecks() fails without NVML and keeps the fix", () => {
@@ -92,7 +100,18 @@ Deno.test("doctorChecks() fails when NVML sees no GPU, warns about runtimes and 
     "fail GPUs",
     "warn docker",
     "warn podman",
+    "ok CPU energy",
     "warn disk",
   ]);
   assert.match(checks[3]!.fix!, /nvidia-ctk runtime configure/);
+});
+
+Deno.test("doctorChecks() warns, never fails, when CPU energy cannot be measured, and says why", () => {
+  const checks = doctorChecks(
+    facts({ cpuEnergy: { unavailable: "no RAPL zones under /sys/class/powercap" } }),
+  );
+  const cpu = checks.find((c) => c.name === "CPU energy")!;
+  assert.equal(cpu.status, "warn");
+  assert.match(cpu.detail, /not measured: no RAPL zones/);
+  assert.ok(!checks.some((c) => c.status === "fail"));
 });

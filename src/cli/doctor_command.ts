@@ -1,3 +1,4 @@
+import { openPowercap, POWERCAP_ROOT } from "../cpu/open_powercap.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
 import { probeRuntimes } from "../runners/probe_runtimes.ts";
@@ -39,6 +40,7 @@ export const doctorCommand: Command = {
       runtimes: [],
       outputDir,
       freeDiskBytes: null,
+      cpuEnergy: cpuEnergyFacts(io.env),
     };
     let system: GpuSystem | null = null;
     try {
@@ -98,4 +100,12 @@ async function nearestExistingFolder(path: string): Promise<string> {
     current = parent;
   }
   return ".";
+}
+
+/** The RAPL zones llem would read ($LLEM_POWERCAP_ROOT, else /sys/class/powercap), or why none. */
+function cpuEnergyFacts(env: Readonly<Record<string, string | undefined>>): DoctorFacts["cpuEnergy"] {
+  const source = openPowercap(env.LLEM_POWERCAP_ROOT || POWERCAP_ROOT);
+  return source.unavailableReason === null
+    ? { domains: source.domains.map((d) => `${d.name} (${d.id})`) }
+    : { unavailable: source.unavailableReason };
 }

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { cpuEnergyTotals } from "../cpu/cpu_energy.ts";
 import { type Distribution } from "../measure/distribution.ts";
 import { energyAdjustment } from "../measure/energy_adjustment.ts";
 import { extendedMetrics } from "../measure/extended_metrics.ts";
@@ -9,8 +11,13 @@ import { multiGpu } from "../measure/multi_gpu.ts";
 import { type ThrottleReasonSummary, throttleSummary } from "../measure/throttle_summary.ts";
 import { EnergyNotMeasuredError } from "./energy_not_measured_error.ts";
 import { AUTO_FALLBACK_DISCARD_FRACTION } from "../config/experiment_config.ts";
-import type { ExperimentMeasurement, GpuMeasurement } from "./experiment_measurement.ts";
-import { type ExperimentResult, experimentResultSchema, RESULT_SCHEMA_VERSION } from "./result_schema.ts";
+import type { CpuMeasurement, ExperimentMeasurement, GpuMeasurement } from "./experiment_measurement.ts";
+import {
+  type cpuEnergySchema,
+  type ExperimentResult,
+  experimentResultSchema,
+  RESULT_SCHEMA_VERSION,
+} from "./result_schema.ts";
 import { maxOf } from "../measure/max_of.ts";
 
 /** The fixed caveats of llem's method, written to every result's `reproducibility_notes`. */
@@ -328,6 +335,7 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
       slice_output_tokens: slice.outputTokens,
       token_attribution: slice.tokenAttribution,
       steady_state_onset: slice.steadyStateOnset,
+      cpu_energy: cpuEnergyRecord(m.cpu),
     },
     multi_gpu: devices.metrics && {
       num_gpus: devices.metrics.numGpus,
@@ -460,4 +468,23 @@ export function buildExperimentResult(m: ExperimentMeasurement): ExperimentResul
     },
   };
   return experimentResultSchema.parse(result);
+}
+
+type CpuEnergyRecord = z.infer<typeof cpuEnergySchema>;
+
+/** energy_breakdown.cpu_energy: the RAPL domains' window energy, packages and DRAMs summed; or why none. */
+function cpuEnergyRecord(cpu: CpuMeasurement): CpuEnergyRecord {
+  const totals = cpuEnergyTotals(cpu.domains);
+  return {
+    package_j: totals.packageJoules,
+    dram_j: totals.dramJoules,
+    domains: cpu.domains.map((d) => ({
+      domain: d.domain,
+      name: d.name,
+      socket: d.socket,
+      energy_j: d.energyJoules,
+    })),
+    method: cpu.domains.length > 0 ? "rapl_powercap" : null,
+    unavailable_reason: cpu.unavailableReason,
+  };
 }

@@ -1,3 +1,4 @@
+import type { CpuDomainEnergy } from "../cpu/cpu_energy.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import type { HarnessMessage } from "../engines/harness_protocol.ts";
 import type { GpuInfo } from "../gpu/gpu.ts";
@@ -59,6 +60,12 @@ export interface MeasurementEnvironment {
   simulated?: string | null;
 }
 
+/** The CPU energy of a window: each RAPL domain's, or none and the reason (a failed domain's is null). */
+export interface CpuMeasurement {
+  domains: CpuDomainEnergy[];
+  unavailableReason: string | null;
+}
+
 /**
  * Everything the study runner knows about one finished window: the input of the pure assembly of a
  * result.json (src/results/build_experiment_result.ts). Host times are sharedClockSeconds() (Unix seconds,
@@ -79,6 +86,8 @@ export interface ExperimentMeasurement {
   /** The session's warmup, when it ran one (shared by every experiment of the session). */
   warmup: WarmupDoneMessage | null;
   gpus: GpuMeasurement[];
+  /** The CPU's and DRAM's energy over the window (Linux RAPL), or why it was not measured. */
+  cpu: CpuMeasurement;
   baselineMethod: BaselineMethod | null;
   thermalFloor: ThermalFloorRecord | null;
   /** Warnings the runner raised (other processes on a GPU, window-edge skew, sampler drops...). */

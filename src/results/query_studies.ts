@@ -3,7 +3,13 @@ import { LlemError } from "../errors/llem_error.ts";
 import { findStudyDirs } from "./find_study_dirs.ts";
 import type { Manifest } from "./manifest_schema.ts";
 import { readManifest } from "./manifest_store.ts";
-import { REQUESTS_FILE, resolveInside, RESULT_FILE, TIMESERIES_FILE } from "./study_layout.ts";
+import {
+  CPU_TIMESERIES_FILE,
+  REQUESTS_FILE,
+  resolveInside,
+  RESULT_FILE,
+  TIMESERIES_FILE,
+} from "./study_layout.ts";
 import { isFile } from "./is_file.ts";
 
 /** An SQL statement DuckDB refused (bad input, exit 2), with DuckDB's own message. */
@@ -32,6 +38,8 @@ export const QUERY_VIEWS = {
     "one row per completed run's result.json, nested fields as structs (latency_stats.ttft_median_ms)",
   timeseries: "every GPU sample of every run (timeseries.parquet), with study_dir and run_dir",
   requests: "every request of every run (requests.parquet), with study_dir and run_dir",
+  cpu_timeseries:
+    "every CPU energy reading (RAPL) of every run (cpu_timeseries.parquet), with study_dir and run_dir",
 } as const;
 
 /**
@@ -108,6 +116,7 @@ function viewStatements(dirs: readonly string[]): string[] {
     fileView("experiments", { files: files(RESULT_FILE), reader: "read_json", mixed: true }),
     fileView("timeseries", { files: files(TIMESERIES_FILE), reader: "read_parquet", mixed }),
     fileView("requests", { files: files(REQUESTS_FILE), reader: "read_parquet", mixed }),
+    fileView("cpu_timeseries", { files: files(CPU_TIMESERIES_FILE), reader: "read_parquet", mixed }),
   ];
 }
 

@@ -42,6 +42,28 @@ export const energyMethodSchema = z.enum(["nvml_energy_counter", "power_integrat
     "power_integration: trapezoidal integral of sampled power (GPUs without the counter); mixed: GPUs differ",
 );
 
+/** The host CPU's and DRAM's energy over the window, from Linux RAPL. */
+export const cpuEnergySchema = z.strictObject({
+  package_j: nonNegative(
+    "energy of every CPU package over the whole window (go to done), joules; null where not measured",
+  ),
+  dram_j: nonNegative(
+    "energy of every DRAM domain over the whole window, joules; null where the host reports none",
+  ),
+  domains: z.array(z.strictObject({
+    domain: z.string().describe("the powercap zone, e.g. intel-rapl:0:1"),
+    name: z.string().describe("the zone's name: package-N, dram, core, uncore, psys"),
+    socket: z.int().min(0).describe("the package (socket) N of intel-rapl:N"),
+    energy_j: nonNegative("the zone's energy over the whole window, joules; null when a read failed"),
+  })).describe("every RAPL zone read (core and uncore are parts of a package, psys the whole platform)"),
+  method: z.literal("rapl_powercap").nullable().describe(
+    "rapl_powercap: Linux's powercap counters, read at the window's edges (wraps undone); null when unmeasured",
+  ),
+  unavailable_reason: z.string().nullable().describe(
+    "why CPU energy is missing (no powercap, counters readable by root only, a failed read); null when measured",
+  ),
+}).describe("CPU and DRAM energy of the host, never zero for unmeasured: null with the reason");
+
 /** EnergyBreakdown: raw and baseline-adjusted energy and how each was obtained. */
 export const energyBreakdownSchema = z.strictObject({
   raw_j: z.number().min(0).describe("energy of all GPUs over the measured slice, joules (= total_energy_j)"),
@@ -87,6 +109,7 @@ export const energyBreakdownSchema = z.strictObject({
     "how output tokens were placed in the slice: all_requests (the whole window), token_times (per-token " +
       "timestamps), proportional (each request's tokens spread over its span), mixed",
   ),
+  cpu_energy: cpuEnergySchema.optional(),
   steady_state_onset: z.enum(["discard_fraction", "detected"]).nullable().describe(
     "how the steady_state slice's start was chosen: the fixed discard fraction, or detected where power " +
       "settled; null unless measurement_methodology is steady_state",

@@ -11,6 +11,8 @@ export const RESULT_FILE = "result.json";
 export const EFFECTIVE_CONFIG_FILE = "effective_config.json";
 /** One run's GPU samples. */
 export const TIMESERIES_FILE = "timeseries.parquet";
+/** One run's CPU and DRAM energy readings (Linux RAPL), where the host's counters are readable. */
+export const CPU_TIMESERIES_FILE = "cpu_timeseries.parquet";
 /** One run's per-request records. */
 export const REQUESTS_FILE = "requests.parquet";
 /** Study-wide files: equivalence groups, baseline cache snapshots, logs. */

@@ -1,3 +1,4 @@
+import { cpuDomainEnergy, type CpuReading } from "../cpu/cpu_energy.ts";
 import type { PlannedRun } from "../config/build_plan.ts";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import type { Gpu } from "../gpu/gpu.ts";
@@ -6,6 +7,7 @@ import { counterUpdatePeriod } from "../measure/counter_update_period.ts";
 import { windowEnergy } from "../measure/window_energy.ts";
 import type {
   BaselineMethod,
+  CpuMeasurement,
   ExperimentMeasurement,
   GpuMeasurement,
   MeasurementEnvironment,
@@ -27,6 +29,8 @@ export interface MeasuredRun {
   window: WindowMeasurement;
   /** The run's samples (its GPUs), every phase. */
   samples: readonly TaggedSample[];
+  /** The run's CPU energy readings (the window's edges among them). */
+  cpuReadings: readonly CpuReading[];
   thermalFloor: ThermalFloorRecord | null;
   /** Warnings of the run beyond the window's (a thermal floor not reached, dropped samples). */
   warnings: string[];
@@ -48,6 +52,7 @@ export function experimentMeasurementOf(context: StudyContext, measured: Measure
     loaded: session.loaded,
     warmup: session.warmup,
     gpus: measured.gpus.map((gpu, i) => gpuMeasurement(context, { measured, gpu, i })),
+    cpu: cpuMeasurement(context, measured),
     baselineMethod: baselineMethod(context, measured),
     thermalFloor: measured.thermalFloor,
     warnings: [...window.warnings, ...measured.warnings],
@@ -129,5 +134,23 @@ function measurementEnvironment(context: StudyContext, session: OpenSession): Me
     llemVersion: request.llem.version,
     llemCommit: request.llem.commit,
     simulated: request.simulated ?? null,
+  };
+}
+
+/** The CPU's energy over the whole window, from its edge readings and those in between; or why none. */
+function cpuMeasurement(context: StudyContext, measured: MeasuredRun): CpuMeasurement {
+  const source = context.ports.cpuEnergy;
+  if (source.unavailableReason !== null) return { domains: [], unavailableReason: source.unavailableReason };
+  const { cpuStart, cpuEnd } = measured.window;
+  const from = cpuStart ? measured.cpuReadings.indexOf(cpuStart) : -1;
+  const to = cpuEnd ? measured.cpuReadings.indexOf(cpuEnd) : -1;
+  if (from < 0 || to < from) {
+    throw new Error(`run ${measured.run.index}: the CPU energy counters were not read at the window's edges`);
+  }
+  const domains = cpuDomainEnergy(source.domains, measured.cpuReadings.slice(from, to + 1));
+  const failed = domains.filter((d) => d.energyJoules === null).map((d) => d.domain);
+  return {
+    domains,
+    unavailableReason: failed.length ? `reading ${failed.join(", ")} failed during the window` : null,
   };
 }

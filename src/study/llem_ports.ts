@@ -1,3 +1,5 @@
+import type { CpuEnergySource } from "../cpu/cpu_energy.ts";
+import { writeCpuTimeseriesParquet } from "../results/cpu_timeseries_parquet.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSampler } from "../gpu/gpu_sampler.ts";
 import type { StartSampler } from "../gpu/sampler.ts";
@@ -32,14 +34,20 @@ export const SYSTEM_CLOCK: StudyClock = {
 
 /**
  * The real world, as the study runner reaches it: NVML's GPUs, the sampler worker on the same NVML
- * library, harness sessions through the one spawn site, the system clock, DuckDB's Parquet writers.
+ * library, the CPU's RAPL counters, harness sessions through the one spawn site, the system clock, DuckDB's Parquet writers.
  */
 export function llemPorts(
   gpuSystem: GpuSystem,
-  io: { onEvent: (event: StudyEvent) => void; signal: AbortSignal; startSampler?: StartSampler },
+  io: {
+    onEvent: (event: StudyEvent) => void;
+    signal: AbortSignal;
+    cpuEnergy: CpuEnergySource;
+    startSampler?: StartSampler;
+  },
 ): StudyPorts {
   return {
     gpuSystem,
+    cpuEnergy: io.cpuEnergy,
     startSampler: io.startSampler ??
       ((start) => GpuSampler.start({ ...start, libraryPath: gpuSystem.libraryPath })),
     startSession: (start) =>
@@ -63,6 +71,8 @@ function studyParquetFiles(): RunFileWriter {
     openTimeseries: (path, options) => TimeseriesWriter.open(path, { ...options, workspace }),
     writeRequests: (path, requests, options) =>
       writeRequestsParquet(path, requests, { ...options, workspace }),
+    writeCpuTimeseries: (path, rows, options) =>
+      writeCpuTimeseriesParquet(path, rows, { ...options, workspace }),
     close: () => workspace.close(),
   };
 }

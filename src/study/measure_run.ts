@@ -170,6 +170,7 @@ async function measureOpenRun(
     session,
     gpus,
     workload: buildWorkload(config, { prompts }),
+    readCpu: recording.readCpu,
   });
   reportPhase(context, { name: "writing", run: job.run.index, detail: job.entry.dir });
   recording.stop();
@@ -187,6 +188,7 @@ async function measureOpenRun(
     session,
     window,
     samples: recording.samples,
+    cpuReadings: recording.cpuReadings,
     thermalFloor,
     warnings,
     startTime: parts.startTime,

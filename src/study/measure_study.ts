@@ -1,3 +1,5 @@
+import type { CpuEnergySource } from "../cpu/cpu_energy.ts";
+import { openPowercap } from "../cpu/open_powercap.ts";
 import { describeNvmlFailure } from "../gpu/describe_nvml_failure.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import type { StartSampler } from "../gpu/sampler.ts";
@@ -21,7 +23,7 @@ export interface MeasureStudyOptions {
    * GPUs and a sampler to measure instead of NVML's: `llem demo`'s simulated world, whose request says
    * it is simulated (StudyRequest.simulated).
    */
-  world?: { gpuSystem: GpuSystem; startSampler: StartSampler };
+  world?: { gpuSystem: GpuSystem; startSampler: StartSampler; cpuEnergy: CpuEnergySource };
 }
 
 /** How a study attempt ended: stopped by preflight (problems, or a dry run), or run. */
@@ -72,6 +74,7 @@ export async function measureStudy(
     const ports = llemPorts(gpuSystem, {
       onEvent,
       signal: options.signal ?? new AbortController().signal,
+      cpuEnergy: options.world?.cpuEnergy ?? openPowercap(request.locations.powercapRoot),
       ...(options.world ? { startSampler: options.world.startSampler } : {}),
     });
     try {

@@ -1,5 +1,6 @@
 import type { Workload } from "../engines/harness_protocol.ts";
 import type { Gpu } from "../gpu/gpu.ts";
+import type { CpuReading } from "../cpu/cpu_energy.ts";
 import type { CounterReading } from "../measure/counter_energy.ts";
 import type { DoneMessage } from "../results/experiment_measurement.ts";
 import { SessionError } from "../runners/harness_session.ts";
@@ -16,6 +17,9 @@ export interface WindowMeasurement {
   /** Each GPU's energy counter at the edges, in the run's GPU order; null where the GPU has none. */
   counterStart: (CounterReading | null)[];
   counterEnd: (CounterReading | null)[];
+  /** The CPU energy counters at the edges, read right after the GPUs'; null where the host has none. */
+  cpuStart: CpuReading | null;
+  cpuEnd: CpuReading | null;
   done: DoneMessage;
   /** What looked wrong: the window closing late, other processes on a GPU. */
   warnings: string[];
@@ -31,7 +35,14 @@ const EDGE_SKEW_WARNING_MS = 50;
  */
 export async function measureWindow(
   context: StudyContext,
-  window: { run: number; session: OpenSession; gpus: readonly Gpu[]; workload: Workload },
+  window: {
+    run: number;
+    session: OpenSession;
+    gpus: readonly Gpu[];
+    workload: Workload;
+    /** Read the CPU energy counters (the run recording's, which keeps the reading). */
+    readCpu: () => CpuReading | null;
+  },
 ): Promise<WindowMeasurement> {
   const { stream, ports } = context;
   const { harness } = window.session;
@@ -49,6 +60,7 @@ export async function measureWindow(
   stream.setPhase("measure");
   const startSeconds = ports.clock.nowSeconds();
   const counterStart = window.gpus.map((gpu) => readCounter(gpu, ports.clock));
+  const cpuStart = window.readCpu();
   // The window closes on `finished`, a small line sent the moment the last token is in: the records in
   // `done` (megabytes with per-token times) come after the closing read, never inside the window.
   const finished = await interruptible(
@@ -57,6 +69,7 @@ export async function measureWindow(
   );
   const counterEnd = window.gpus.map((gpu) => readCounter(gpu, ports.clock));
   const endSeconds = ports.clock.nowSeconds();
+  const cpuEnd = window.readCpu();
   const done = await interruptible(harness.expect("done", timeoutMs), ports.signal);
   if (finished.window_id !== windowId || done.window_id !== windowId) {
     throw new SessionError(
@@ -72,6 +85,8 @@ export async function measureWindow(
     endSeconds,
     counterStart,
     counterEnd,
+    cpuStart,
+    cpuEnd,
     done,
     warnings: windowWarnings(window, { endSeconds, done }),
   };

@@ -1,3 +1,4 @@
+import { type CpuEnergySource, noCpuEnergy } from "../cpu/cpu_energy.ts";
 import type { StudyPlan } from "../config/build_plan.ts";
 import type { GpuInfo, GpuSystem } from "../gpu/gpu.ts";
 import type { StartSampler } from "../gpu/sampler.ts";
@@ -23,6 +24,8 @@ const CAPPED_W = 230;
 export interface SimulatedWorld {
   gpuSystem: GpuSystem;
   startSampler: StartSampler;
+  /** No CPU counters: a simulated study measures no CPU. */
+  cpuEnergy: CpuEnergySource;
   /** Tell the world what the study does (the run that starts sets the load of the next window). */
   observe(event: StudyEvent): void;
 }
@@ -59,6 +62,7 @@ export function simulatedWorld(plan: StudyPlan, clock: SecondsClock): SimulatedW
       gpus: [gpu],
       close() {},
     },
+    cpuEnergy: noCpuEnergy("a simulated study (llem demo) measures no CPU energy"),
     startSampler: (start) =>
       Promise.resolve(new SimulatedSampler({ gpus: [gpu] }, { ...start, clock, onPhase })),
     observe(event) {

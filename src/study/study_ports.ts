@@ -1,3 +1,6 @@
+import type { CpuEnergySource } from "../cpu/cpu_energy.ts";
+import type { CpuTimeseriesRow } from "../cpu/cpu_timeseries_rows.ts";
+import type { CpuTimeseriesParquetOptions } from "../results/cpu_timeseries_parquet.ts";
 import type { HarnessMessage, HostMessage, RequestRecord } from "../engines/harness_protocol.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import type { StartSampler } from "../gpu/sampler.ts";
@@ -73,6 +76,11 @@ export interface RunFileWriter {
     requests: readonly RequestRecord[],
     options: RequestsParquetOptions,
   ): Promise<void>;
+  writeCpuTimeseries(
+    path: string,
+    rows: readonly CpuTimeseriesRow[],
+    options: CpuTimeseriesParquetOptions,
+  ): Promise<void>;
   /** Release what the writers share (llem's one DuckDB for the study), once the study is over. */
   close?(): Promise<void>;
 }
@@ -86,6 +94,8 @@ export interface StudyPorts {
   gpuSystem: GpuSystem;
   startSampler: StartSampler;
   startSession: StartSession;
+  /** The host's CPU and DRAM energy counters (Linux RAPL), or why there are none. */
+  cpuEnergy: CpuEnergySource;
   clock: StudyClock;
   files: RunFileWriter;
   /** Told everything the study does, for progress displays. */

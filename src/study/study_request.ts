@@ -1,3 +1,4 @@
+import { POWERCAP_ROOT } from "../cpu/open_powercap.ts";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import type { StudyPlan } from "../config/build_plan.ts";
@@ -50,6 +51,8 @@ export interface StudyLocations {
   huggingFaceCache: string | null;
   /** $TMPDIR, else /tmp: llem's private folder (engines' exchange folders, secrets files) is made in it. */
   tmpDir: string;
+  /** Linux's powercap folder, where the CPU's RAPL counters are ($LLEM_POWERCAP_ROOT, else /sys/class/powercap). */
+  powercapRoot: string;
 }
 
 /**
@@ -134,6 +137,7 @@ export function resolveStudyRequest(
       lockDir: gpuLockDir(env),
       huggingFaceCache: huggingFaceCacheDir(env),
       tmpDir: tmpDirOf(env),
+      powercapRoot: env.LLEM_POWERCAP_ROOT || POWERCAP_ROOT,
     },
     secrets: collectSecrets(env),
     llem: { version: LLEM_VERSION, commit: gitCommit(env) },

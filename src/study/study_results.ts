@@ -8,7 +8,13 @@ import { UsageError } from "../errors/usage_error.ts";
 import { type LoadedStudy, loadStudy, ResultsUnreadable } from "../results/load_study.ts";
 import { readParquetRows } from "../results/read_parquet.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
-import { REQUESTS_FILE, resolveInside, TIMESERIES_FILE } from "../results/study_layout.ts";
+import {
+  CPU_TIMESERIES_FILE,
+  REQUESTS_FILE,
+  resolveInside,
+  TIMESERIES_FILE,
+} from "../results/study_layout.ts";
+import { isFile } from "../results/is_file.ts";
 
 /** One request of a run as requests.parquet holds it, with LLMeter's dimensions beside it. */
 export type RequestRow = Record<string, unknown> & RequestDimensions & { run_dir: string };
@@ -25,6 +31,8 @@ export interface StudyResults extends LoadedStudy {
   requests(runDir?: string): Promise<RequestRow[]>;
   /** The GPU samples of a completed run. */
   timeseries(runDir: string): Promise<Record<string, unknown>[]>;
+  /** The CPU energy readings (RAPL) of a completed run; none where the host's counters were unreadable. */
+  cpuTimeseries(runDir: string): Promise<Record<string, unknown>[]>;
   /** LLMeter's Result.stats of a run's requests, over its measurement window. */
   requestStatistics(runDir: string): Promise<Record<string, number>>;
   /**
@@ -62,6 +70,11 @@ export function openStudyResults(dir: string): StudyResults {
     timeseries: (runDir) => {
       runOf(runDir);
       return readRows(resolveInside(dir, `${runDir}/${TIMESERIES_FILE}`));
+    },
+    cpuTimeseries: async (runDir) => {
+      runOf(runDir);
+      const file = resolveInside(dir, `${runDir}/${CPU_TIMESERIES_FILE}`);
+      return isFile(file) ? await readRows(file) : [];
     },
     requestStatistics: async (runDir) => {
       const rows = await requests(runDir);
