@@ -1,12 +1,13 @@
 /**
- * llem beside its peers on the same NVML stand-in traces: Zeus's ZeusMonitor windows (zeus, from the
- * environment of scripts/parity/peers_venv.sh; skipped, visibly, without it) and llem's own counter reads,
- * on a square wave, a ramp and steps, on a manual clock so that every window is exact; each tool's energy
+ * llem beside its peers on the same NVML stand-in traces: Zeus's ZeusMonitor windows and CodeCarbon's task
+ * windows (from the environment of scripts/parity/peers_venv.sh; skipped, visibly, without it) and llem's
+ * own counter reads, on a square wave, a ramp and steps, on a manual clock so that every window is exact; each tool's energy
  * error against the exact integral. Then each tool's CPU while a 5 s window is open on the real clock.
  * Part of `deno task bench`.
  *   deno run -A scripts/bench_peers.ts
  */
 import { openNvmlGpuSystem } from "../src/gpu/nvml_gpu_system.ts";
+import { peersPython, runPeer } from "./peers/run_peer.ts";
 import { ramp, square, type Trace } from "./stand_in_traces.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
@@ -28,15 +29,6 @@ const TRACES: Trace[] = [
 ];
 /** Windows [start, end], seconds, off the counter's update grid as real windows are. */
 const WINDOWS: [number, number][] = [[0.1234, 0.6234], [0.1234, 1.1234], [1.5, 6.5], [0.1234, 30.1234]];
-
-function peersPython(): string | null {
-  const found = new Deno.Command("bash", {
-    args: [`${repo}scripts/parity/peers_venv.sh`, "--check"],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  return found.success ? new TextDecoder().decode(found.stdout).trim().split("\n").at(-1)! : null;
-}
 
 /** Run `body` with the path of a scenario file of `scenario` on a manual clock, removed afterwards. */
 async function withScenario<T>(scenario: string, body: (path: string) => T | Promise<T>): Promise<T> {
@@ -71,44 +63,20 @@ function llemEnergies(scenario: string): Promise<number[]> {
   });
 }
 
-const ZEUS_WINDOWS = `
-import ctypes, json, sys, time
-from zeus.monitor import ZeusMonitor
-clock = ctypes.CDLL(sys.argv[1]).fakeNvmlSetTimeSeconds
-clock.argtypes = [ctypes.c_double]
-windows = json.loads(sys.argv[2])
-monitor = ZeusMonitor(gpu_indices=[0])
-energies = []
-for i, (start, end) in enumerate(windows):
-    clock(start); monitor.begin_window(f"w{i}", sync_execution=False)
-    clock(end); energies.append(monitor.end_window(f"w{i}", sync_execution=False).gpu_energy[0])
-print(json.dumps(energies))
-`;
+/** A peer's energy of each window (peer_windows.py gpu), on the stand-in's manual clock. */
+function peerEnergies(tool: string, scenario: string): Promise<number[]> {
+  return withScenario(
+    scenario,
+    async (path) => JSON.parse(await runPeer(["gpu", tool, LIBRARY, JSON.stringify(WINDOWS)], path)),
+  );
+}
 
-const ZEUS_CPU = `
-import sys, time
-from zeus.monitor import ZeusMonitor
-monitor = ZeusMonitor(gpu_indices=[0])
-monitor.begin_window("w", sync_execution=False)
-cpu, wall = time.process_time(), time.monotonic()
-time.sleep(float(sys.argv[1]))
-cpu, wall = time.process_time() - cpu, time.monotonic() - wall
-monitor.end_window("w", sync_execution=False)
-print(cpu / wall)
-`;
-
-async function python(script: string, args: string[], scenario: string): Promise<string> {
-  const interpreter = peersPython()!;
-  return await withScenario(scenario, async (path) => {
-    const output = await new Deno.Command(interpreter, {
-      args: ["-c", script, ...args],
-      env: { FAKE_NVML_SCENARIO: path, LD_LIBRARY_PATH: `${repo}build/fake_nvml` },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!output.success) throw new Error(new TextDecoder().decode(output.stderr));
-    return new TextDecoder().decode(output.stdout).trim();
-  });
+/** A peer's process CPU while one window is open for 5 s on the real clock (peer_windows.py cost). */
+function peerCost(tool: string): Promise<number> {
+  return withScenario(
+    "gpu.0.power = const:150",
+    async (path) => Number(await runPeer(["cost", tool, "5"], path)),
+  );
 }
 
 const pct = (error: number, exact: number) => `${error >= 0 ? "+" : ""}${(100 * error / exact).toFixed(3)}%`;
@@ -119,7 +87,8 @@ if (peersPython() === null) {
   const rows: string[][] = [];
   for (const trace of TRACES) {
     const llem = await llemEnergies(trace.scenario);
-    const zeus = JSON.parse(await python(ZEUS_WINDOWS, [LIBRARY, JSON.stringify(WINDOWS)], trace.scenario));
+    const zeus = await peerEnergies("zeus", trace.scenario);
+    const codecarbon = await peerEnergies("codecarbon", trace.scenario);
     for (const [i, [start, end]] of WINDOWS.entries()) {
       const exact = trace.exact(start, end);
       rows.push([
@@ -128,18 +97,20 @@ if (peersPython() === null) {
         `${exact.toFixed(3)} J`,
         pct(llem[i]! - exact, exact),
         pct(zeus[i]! - exact, exact),
+        pct(codecarbon[i]! - exact, exact),
       ]);
     }
   }
   console.log(
     `\nEnergy of a window against the exact integral (stand-in counter updates every ${UPDATE_MS} ms)`,
   );
-  console.log("| trace | window | exact | llem | Zeus ZeusMonitor |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| trace | window | exact | llem | Zeus ZeusMonitor | CodeCarbon task |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-  const zeusCpu = Number(await python(ZEUS_CPU, ["5"], "gpu.0.power = const:150"));
+  const [zeusCpu, codecarbonCpu] = [await peerCost("zeus"), await peerCost("codecarbon")];
   console.log(
-    `\nZeus's process CPU while a window is open (5 s, real clock): ${(zeusCpu * 100).toFixed(3)}%`,
+    `\nProcess CPU while a window is open (5 s, real clock): Zeus ${(zeusCpu * 100).toFixed(3)}%, ` +
+      `CodeCarbon ${(codecarbonCpu * 100).toFixed(3)}%`,
   );
   console.log(
     "(llem's sampler cost, recording a power timeseries beside the counter reads: scripts/bench_nvml.ts)",
