@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Make a Docker daemon and the container test image ready for tests/docker_session_test.ts.
 #
-# Idempotent: installs docker.io and debootstrap when missing, starts dockerd when no daemon answers,
-# and builds the test image (Debian minbase + python3, from a debootstrap root filesystem: no container
-# registry needed) only when no image is tagged with the hash of its inputs. The root filesystem is
-# cached as a tarball under $LLEM_CI_CACHE (default /var/cache/llem-ci), so reruns take seconds.
-# On success the image tag is written to build/docker_test_image.
+# Idempotent: installs docker.io when missing, starts dockerd when no daemon answers, and imports the
+# test image (Debian minbase + python3, from the debootstrap root filesystem of scripts/ci_test_rootfs.sh:
+# no container registry needed) only when no image is tagged with the hash of its inputs. The root
+# filesystem is cached as a tarball under $LLEM_CI_CACHE (default /var/cache/llem-ci), so reruns take
+# seconds. On success the image tag is written to build/docker_test_image.
 #
 # GPUs for containers: Docker's `--gpus` works only when dockerd finds the NVIDIA Container Toolkit's
 # `nvidia-container-runtime-hook` on its PATH. Where no real toolkit is installed and this script starts
@@ -19,29 +19,19 @@
 set -uo pipefail
 SELF=$(readlink -f "$0")
 cd "$(dirname "$SELF")/.." || { echo "ci_docker: Docker tests will be skipped: cannot cd to the repository"; exit 0; }
+# shellcheck source=scripts/apt_install.sh
+. scripts/apt_install.sh
 
 CACHE=${LLEM_CI_CACHE:-/var/cache/llem-ci}
 TAG_FILE=build/docker_test_image
 IMAGE_REPO=llem-test-engine
-SUITE=bookworm
-DEBOOTSTRAP_ARGS=(--variant=minbase --include=python3 "$SUITE")
-# Change this when the steps that build the image below change: the tag is a hash of it and the args.
-IMAGE_RECIPE="debootstrap, drop apt lists and docs, docker import with label io.llem.test-image (1)"
 DAEMON_WAIT_S=${LLEM_CI_DOCKER_WAIT_S:-30}
-DEBOOTSTRAP_LIMIT_S=600
 
 started_pid=""
-workdir=""
 STANDIN_DIR="$CACHE/standin-toolkit"
 PID_FILE="$CACHE/dockerd.pid"
 
 log() { echo "ci_docker: $*"; }
-
-cleanup() {
-  [ -n "$workdir" ] && rm -rf "$workdir"
-  workdir=""
-}
-trap cleanup EXIT
 
 # Stop a dockerd this script started (and the containerd it spawned), so nothing is left half-started.
 stop_started_daemon() {
@@ -67,28 +57,6 @@ give_up() {
 }
 
 daemon_answers() { timeout 5 docker info >/dev/null 2>&1; }
-
-# The Debian mirror this machine's apt uses (deb822 .sources or one-line lists), else deb.debian.org.
-debian_mirror() {
-  local uri
-  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' | grep -E '/debian/?$' | head -n 1)
-  if [ -z "$uri" ]; then
-    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' |
-      grep -E '/debian/?$' | head -n 1)
-  fi
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || return 1
-  [ "$(id -u)" -eq 0 ] || return 1
-  export DEBIAN_FRONTEND=noninteractive
-  timeout 300 apt-get install -y -qq "$@" >/dev/null 2>&1 && return 0
-  timeout 120 apt-get update -qq >/dev/null 2>&1
-  timeout 300 apt-get install -y -qq "$@" >/dev/null 2>&1
-}
 
 # Start dockerd in the background with extra flags; wait (bounded) until `docker info` answers.
 try_start_daemon() {
@@ -186,43 +154,15 @@ fi
 started_pid="" # the daemon works: it stays up for the tests
 
 # 2. The test image, tagged with the hash of its inputs.
-hash=$( (
-  printf '%s\n' "${DEBOOTSTRAP_ARGS[@]}"
-  echo "$IMAGE_RECIPE"
-) | sha256sum | cut -c1-16)
+hash=$(bash scripts/ci_test_rootfs.sh --hash)
 tag="$IMAGE_REPO:$hash"
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "$tag" >"$TAG_FILE"
   log "test image $tag present"
   exit 0
 fi
-
-tarball="$CACHE/rootfs-$hash.tar.gz"
-if [ ! -s "$tarball" ]; then
-  [ "$(id -u)" -eq 0 ] || give_up "the test image needs debootstrap, which needs root"
-  if ! command -v debootstrap >/dev/null 2>&1; then
-    log "installing debootstrap"
-    apt_install debootstrap || give_up "could not install debootstrap with apt-get"
-  fi
-  mirror=$(debian_mirror)
-  workdir=$(mktemp -d "$CACHE/rootfs.XXXXXX")
-  log "debootstrap ${DEBOOTSTRAP_ARGS[*]} from $mirror (about a minute)"
-  began=$SECONDS
-  if ! timeout "$DEBOOTSTRAP_LIMIT_S" debootstrap "${DEBOOTSTRAP_ARGS[@]}" "$workdir/root" "$mirror" \
-    >"$CACHE/debootstrap.log" 2>&1; then
-    give_up "debootstrap failed or took over ${DEBOOTSTRAP_LIMIT_S}s: $(tail -n 1 "$CACHE/debootstrap.log" | cut -c1-200)"
-  fi
-  # Package lists, caches and docs are not needed to run python3.
-  rm -rf "$workdir/root"/var/cache/apt/* "$workdir/root"/var/lib/apt/lists/* \
-    "$workdir/root"/usr/share/{doc,man,locale,info}
-  tar --numeric-owner -C "$workdir/root" -c . | gzip -1 >"$workdir/rootfs.tar.gz" ||
-    give_up "could not pack the root filesystem"
-  rm -f "$CACHE"/rootfs-*.tar.gz # older inputs
-  mv "$workdir/rootfs.tar.gz" "$tarball"
-  cleanup
-  log "root filesystem built in $((SECONDS - began))s, cached at $tarball"
-fi
-
+tarball=$(bash scripts/ci_test_rootfs.sh 2>"$CACHE/rootfs.err") || give_up "$(tail -n 1 "$CACHE/rootfs.err")"
+cat "$CACHE/rootfs.err"
 timeout 300 docker import --change "LABEL io.llem.test-image=$hash" "$tarball" "$tag" >/dev/null 2>&1 ||
   give_up "docker import of $tarball failed"
 # Drop images built from older inputs.
