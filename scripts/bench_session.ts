@@ -70,7 +70,7 @@ if (image && daemon?.code === 0) {
     argv: (session) =>
       dockerArgv({ ...launch, sessionId: `bench-${Deno.pid}` }, {
         image,
-        user,
+        host: { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 },
         shmSize: "64m",
         containerName: name(session),
       }),

@@ -16,7 +16,8 @@ export const launch: HarnessLaunch = {
 /** Container options of a Docker or Podman session. */
 export const container = {
   image: "vllm/vllm-openai:v0.9.0",
-  user: "1000:1000",
+  /** The user llem runs as: 1000:1000, not root. */
+  host: { uid: 1000, gid: 1000 },
   shmSize: "8g",
   containerName: "llem-s1",
 };

@@ -8,10 +8,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { runProgram } from "../src/runners/run_program.ts";
-import { dockerTest } from "./docker_test_image.ts";
+import {
+  asRuntimeUser,
+  containerTest,
+  type ContainerTestRuntime,
+  runtimeArgv,
+} from "./container_test_runtime.ts";
 import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
 import { until, untilGone } from "./process_gone.ts";
 import {
+  asStudyUser,
   experimentYaml,
   llem,
   manifestOf,
@@ -58,7 +64,7 @@ async function untilEvent(
  */
 function hangingStudy(
   study: Study,
-  container: { image: string } | null = null,
+  container: ContainerTestRuntime | null = null,
 ): { pidFile: string; cured: string; tmp: string } {
   const tmp = join(study.dir, "tmp");
   Deno.mkdirSync(tmp);
@@ -71,7 +77,9 @@ function hangingStudy(
   const yaml = experimentYaml("test/model", "allow_network: true", engine);
   Deno.writeTextFileSync(
     study.file,
-    container ? yaml.replace("runner: process", `runner: docker\nimage: ${container.image}`) : yaml,
+    container
+      ? yaml.replace("runner: process", `runner: ${container.runtime}\nimage: ${container.image}`)
+      : yaml,
   );
   return paths;
 }
@@ -108,29 +116,30 @@ Deno.test("kill -9 of llem leaves no engine process running; the next llem remov
 });
 
 /** Containers carrying llem's session label, running or not. */
-async function llemContainers(): Promise<string[]> {
+async function llemContainers(runtime: ContainerTestRuntime): Promise<string[]> {
   const listed = await runProgram(
-    ["docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", `label=${LLEM_LABEL}`],
+    runtimeArgv(runtime, ["ps", "--all", "--quiet", "--no-trunc", "--filter", `label=${LLEM_LABEL}`]),
     { timeoutMs: 30_000 },
   );
   assert.equal(listed.code, 0, listed.stderr);
   return listed.stdout.split("\n").filter(Boolean);
 }
 
-const UUID = "GPU-0badc0de-1111-2222-3333-444455556666";
-const SCENARIO = `gpu.0.uuid = ${UUID}\ngpu.0.power = const:${POWER_W}\n`;
+/** The stand-in's first GPU with its default UUID, which Podman's stand-in CDI spec names. */
+const SCENARIO = `gpu.0.power = const:${POWER_W}\n`;
 
-dockerTest(
+containerTest(
   "kill -9 of llem while its engine is busy in a container leaves no container running",
-  async (image) => {
-    const before = new Set(await llemContainers());
+  async (runtime) => {
+    const before = new Set(await llemContainers(runtime));
     await withStudy(() => "", async (study) => {
-      hangingStudy(study, { image });
+      hangingStudy(study, runtime);
+      await asRuntimeUser(runtime, study);
       const child = llem(["run", study.file, "-o", "results", "--json"], study);
       const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
       const busy = await untilEvent(reader, (e) => e.type === "phase" && e.phase === "warmup");
       assert.ok(busy, "llem ended before its engine was busy");
-      const ours = (await llemContainers()).filter((id) => !before.has(id));
+      const ours = (await llemContainers(runtime)).filter((id) => !before.has(id));
       assert.equal(ours.length, 1, "one session container");
       child.kill("SIGKILL");
       await child.status;
@@ -138,12 +147,12 @@ dockerTest(
       await child.stderr.cancel();
       try {
         // Its client's stdin closes with llem; the busy harness sees that, and the container ends.
-        await until(async () => !(await llemContainers()).includes(ours[0]!), {
+        await until(async () => !(await llemContainers(runtime)).includes(ours[0]!), {
           seconds: 20,
           what: "the killed llem's container still runs",
         });
       } finally {
-        await runProgram(["docker", "rm", "--force", ...ours], { timeoutMs: 30_000 });
+        await runProgram(runtimeArgv(runtime, ["rm", "--force", ...ours]), { timeoutMs: 30_000 });
       }
     }, SCENARIO);
   },
@@ -153,18 +162,26 @@ dockerTest(
 /** Start a stand-in llem with a container (tests/stand_in_llem.ts): it, its container's id, its output. */
 async function standIn(
   study: Study,
-  options: { image: string; session: string; hostname?: string; tmpDir?: string },
+  options: { runtime: ContainerTestRuntime; session: string; hostname?: string; tmpDir?: string },
 ): Promise<{ child: Deno.ChildProcess; container: string; output: ReadableStreamDefaultReader<string> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const env = { ...study.env, ...(options.tmpDir ? { TMPDIR: options.tmpDir } : {}) };
+  const [program, ...args] = asStudyUser(
+    [
+      Deno.execPath(),
       "run",
       ...LLEM_PERMISSIONS,
       `${repo}tests/stand_in_llem.ts`,
-      options.image,
+      options.runtime.runtime,
+      options.runtime.image,
       options.session,
       ...(options.hostname ? [options.hostname] : []),
     ],
-    env: { ...study.env, ...(options.tmpDir ? { TMPDIR: options.tmpDir } : {}) },
+    study,
+    env,
+  );
+  const child = new Deno.Command(program!, {
+    args,
+    env,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -178,20 +195,25 @@ async function standIn(
   return { child, container: text.trim(), output: reader };
 }
 
-dockerTest(
+containerTest(
   "llem run first removes the containers of a killed llem, and keeps a running one's and another host's",
-  async (image) => {
+  async (runtime) => {
     await withStudy((model) => experimentYaml(model), async (study) => {
       const tmp = join(study.dir, "tmp");
       const privateTmp = join(study.dir, "private-tmp");
       Deno.mkdirSync(tmp);
       Deno.mkdirSync(privateTmp);
       study.env.TMPDIR = tmp;
-      const killed = await standIn(study, { image, session: "reap-killed" });
-      const running = await standIn(study, { image, session: "reap-running" });
-      const elsewhere = await standIn(study, { image, session: "reap-elsewhere", hostname: "another-host" });
+      await asRuntimeUser(runtime, study);
+      const killed = await standIn(study, { runtime, session: "reap-killed" });
+      const running = await standIn(study, { runtime, session: "reap-running" });
+      const elsewhere = await standIn(study, {
+        runtime,
+        session: "reap-elsewhere",
+        hostname: "another-host",
+      });
       // A running llem whose /tmp this one cannot see (a Slurm job's private /tmp, same daemon and host).
-      const hidden = await standIn(study, { image, session: "reap-hidden", tmpDir: privateTmp });
+      const hidden = await standIn(study, { runtime, session: "reap-hidden", tmpDir: privateTmp });
       // Invisible to the llem below, as it would be behind a private mount: its record is gone from here.
       Deno.removeSync(privateTmp, { recursive: true });
       const all = [killed, running, elsewhere, hidden];
@@ -202,7 +224,7 @@ dockerTest(
         await elsewhere.child.status;
         const result = await run(["run", study.file, "-o", "results"], study);
         assert.equal(result.code, 0, result.stderr + result.stdout);
-        const left = await llemContainers();
+        const left = await llemContainers(runtime);
         assert.ok(!left.includes(killed.container), "the killed llem's container was not removed");
         assert.ok(left.includes(running.container), "a running llem's container was removed");
         assert.ok(left.includes(elsewhere.container), "another machine's container was removed");
@@ -215,7 +237,9 @@ dockerTest(
           await child.status;
           await output.cancel();
         }
-        await runProgram(["docker", "rm", "--force", ...all.map((s) => s.container)], { timeoutMs: 30_000 });
+        await runProgram(runtimeArgv(runtime, ["rm", "--force", ...all.map((s) => s.container)]), {
+          timeoutMs: 30_000,
+        });
       }
     });
   },

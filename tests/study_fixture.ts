@@ -17,6 +17,8 @@ export interface Study {
   dir: string;
   file: string;
   env: Record<string, string>;
+  /** What runs llem as another user (setpriv ... --reset-env), who must own `dir`; unset: this user. */
+  asUser?: string[];
 }
 
 /** A study folder with a local "model", a scenario for the stand-in, a fresh baseline cache and a config. */
@@ -81,9 +83,21 @@ measurement:
 ${extra}`;
 }
 
+/**
+ * argv running `command` as the study's user (study.asUser) when it has one, with the study's environment
+ * and `env` over it: setpriv --reset-env starts that user with a login's environment, and `env` adds these.
+ */
+export function asStudyUser(command: string[], study: Study, env: Record<string, string> = {}): string[] {
+  if (!study.asUser) return command;
+  const assignments = Object.entries({ ...study.env, ...env }).map(([name, value]) => `${name}=${value}`);
+  return [...study.asUser, "env", ...assignments, ...command];
+}
+
+/** Start llem with `args` on the study, as a user would (as the study's user, when it has one). */
 export function llem(args: string[], study: Study): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...LLEM_PERMISSIONS, `${repo}main.ts`, ...args],
+  const argv = asStudyUser([Deno.execPath(), "run", ...LLEM_PERMISSIONS, `${repo}main.ts`, ...args], study);
+  return new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
     cwd: study.dir,
     env: study.env,
     stdout: "piped",

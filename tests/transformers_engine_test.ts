@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStudyResults } from "../src/study/study_results.ts";
-import { dockerTest, probeDocker } from "./docker_test_image.ts";
+import { containerTest, probeTestRuntime } from "./container_test_runtime.ts";
 import { parityTool } from "./parity_tool.ts";
 import { manifestOf, resultOf, run, type Study, studyDirs, withStudy } from "./study_fixture.ts";
 
@@ -137,9 +137,9 @@ Deno.test({
   },
 });
 
-dockerTest(
+containerTest(
   "the real transformers engine measures a run in a Docker container, exact to the token",
-  async (image) => {
+  async ({ image }) => {
     await withStudy((model) => `
 model: ${model}
 runner: docker
@@ -178,6 +178,11 @@ measurement:
   },
   {
     gpus: true,
-    probed: await probeDocker("build/docker_transformers_image", "scripts/engines/transformers_image.sh"),
+    runtimes: [
+      await probeTestRuntime("docker", {
+        tagFile: "build/docker_transformers_image",
+        script: "scripts/engines/transformers_image.sh",
+      }),
+    ],
   },
 );

@@ -1,4 +1,5 @@
 import { containerLabels } from "./container_labels.ts";
+import { containerUserFlags } from "./container_user.ts";
 import {
   CONTAINER_ADAPTER,
   CONTAINER_HARNESS_DIR,
@@ -22,13 +23,37 @@ export const CONTAINER_PIDS_LIMIT = 32768;
  */
 export const CONTAINER_TMPFS = "/tmp:rw,exec,nosuid,nodev,mode=1777";
 
+/** What containerConfinement() needs to know. */
+export interface ConfinementOptions {
+  /** The ids of the user llem runs as (containerUserFlags()). */
+  host: { uid: number; gid: number };
+  /** Shared memory for the engine (PyTorch data loaders, NCCL), e.g. "8g". */
+  shmSize: string;
+  /** The container's memory limit, e.g. "64g"; none when null or absent. */
+  memoryLimit?: string | null;
+}
+
 /**
- * The confinement every llem container gets, sessions and preflight's check alike: a read-only root
- * filesystem with a tmpfs /tmp, a pids limit, and a memory limit (no swap beyond it) when one is set.
+ * The confinement every llem container gets, sessions and preflight's check alike (a check that passes
+ * where sessions then fail proves nothing): an init as PID 1, the engine's user (containerUserFlags()), no
+ * capabilities, no new privileges, shared memory, a read-only root filesystem with a tmpfs /tmp and
+ * nothing else writable, a pids limit, and a memory limit (no swap beyond it) when one is set.
  */
-export function containerLimits(memoryLimit: string | null | undefined): string[] {
+export function containerConfinement(runtime: "docker" | "podman", options: ConfinementOptions): string[] {
+  const { memoryLimit } = options;
   return [
+    // A minimal init as PID 1 forwards signals and reaps zombies; an engine as PID 1 ignores SIGTERM.
+    "--init",
+    ...containerUserFlags(runtime, options.host),
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "--shm-size",
+    options.shmSize,
     "--read-only",
+    // Podman's --read-only also mounts writable tmpfs at /run, /tmp and /var/tmp unless told not to.
+    ...(runtime === "podman" ? ["--read-only-tmpfs=false"] : []),
     "--tmpfs",
     CONTAINER_TMPFS,
     "--pids-limit",
@@ -42,16 +67,10 @@ export function containerRemoveArgv(runtime: "docker" | "podman", containerName:
   return [runtime, "rm", "--force", containerName];
 }
 
-/** Options that differ between Docker and Podman. */
-export interface ContainerOptions {
+/** A session container's image, name and confinement. */
+export interface ContainerOptions extends ConfinementOptions {
   image: string;
-  /** uid:gid the engine runs as (the invoking user's, so files it writes are the user's). */
-  user: string;
-  /** Shared memory for the engine (PyTorch data loaders, NCCL), e.g. "8g". */
-  shmSize: string;
   containerName: string;
-  /** The container's memory limit, e.g. "64g"; none when null or absent. */
-  memoryLimit?: string | null;
   python?: string;
 }
 
@@ -65,23 +84,13 @@ function containerArgv(
     "run",
     "--rm",
     "--interactive",
-    // A minimal init as PID 1 forwards signals and reaps zombies; an engine as PID 1 ignores SIGTERM.
-    "--init",
     "--name",
     options.containerName,
     ...containerLabels(launch.sessionId, launch.owner),
     ...containerGpuFlags(runtime, launch.gpuUuids),
     "--network",
     launch.allowNetwork ? "bridge" : "none",
-    "--user",
-    options.user,
-    "--cap-drop",
-    "ALL",
-    "--security-opt",
-    "no-new-privileges",
-    "--shm-size",
-    options.shmSize,
-    ...containerLimits(options.memoryLimit),
+    ...containerConfinement(runtime, options),
     ...containerMounts(launch, "--volume"),
     ...Object.entries(containerEnv(launch)).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     "--entrypoint",
@@ -95,11 +104,12 @@ function containerArgv(
 /**
  * How each container runtime is given GPUs by UUID. Docker: `--gpus "device=UUID,..."` (the quotes are
  * part of the value: Docker reads it as CSV, and the UUIDs' commas must stay in one field); the NVIDIA
- * Container Toolkit's hook then mounts those GPUs. Podman: CDI device names, and the user's ids kept.
+ * Container Toolkit's hook then mounts those GPUs. Podman: CDI device names (`nvidia-ctk cdi generate`
+ * names each GPU by its UUID), resolved by Podman itself, which refuses a name no CDI spec defines.
  */
 export function containerGpuFlags(runtime: "docker" | "podman", gpuUuids: readonly string[]): string[] {
   if (runtime === "podman") {
-    return ["--userns", "keep-id", ...gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`])];
+    return gpuUuids.flatMap((uuid) => ["--device", `nvidia.com/gpu=${uuid}`]);
   }
   return gpuUuids.length ? ["--gpus", `"device=${gpuUuids.join(",")}"`] : [];
 }
@@ -109,7 +119,7 @@ export function dockerArgv(launch: HarnessLaunch, options: ContainerOptions): st
   return containerArgv("docker", { launch, options });
 }
 
-/** The `podman` runner: GPUs by CDI device names (`nvidia.com/gpu=UUID`), the user's ids kept. */
+/** The `podman` runner: GPUs by CDI device names (`nvidia.com/gpu=UUID`), the user's ids kept rootless. */
 export function podmanArgv(launch: HarnessLaunch, options: ContainerOptions): string[] {
   return containerArgv("podman", { launch, options });
 }

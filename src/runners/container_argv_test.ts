@@ -4,7 +4,8 @@ import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv, podmanArgv } fro
 
 Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
   const argv = dockerArgv(launch, container);
-  assert.deepEqual(argv.slice(0, 5), ["docker", "run", "--rm", "--interactive", "--init"]);
+  assert.deepEqual(argv.slice(0, 4), ["docker", "run", "--rm", "--interactive"]);
+  assert.ok(argv.includes("--init"));
   assert.deepEqual(values(argv, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
   assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
@@ -59,8 +60,17 @@ Deno.test("podmanArgv() names GPUs by CDI and keeps the user's ids", () => {
   assert.equal(argv[0], "podman");
   assert.deepEqual(values(argv, "--device"), ["nvidia.com/gpu=GPU-aaa", "nvidia.com/gpu=GPU-bbb"]);
   assert.deepEqual(values(argv, "--userns"), ["keep-id"]);
+  assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
   assert.deepEqual(values(argv, "--gpus"), []);
   assert.ok(argv.includes("--init"));
+  const rootful = podmanArgv(launch, { ...container, host: { uid: 0, gid: 0 } });
+  assert.deepEqual(values(rootful, "--userns"), []);
+  assert.deepEqual(values(rootful, "--user"), ["65534:65534"]);
+});
+
+Deno.test("podmanArgv() keeps /tmp the only tmpfs: Podman's --read-only would add /run and /var/tmp", () => {
+  assert.ok(podmanArgv(launch, container).includes("--read-only-tmpfs=false"));
+  assert.ok(!dockerArgv(launch, container).some((arg) => arg.startsWith("--read-only-tmpfs")));
 });
 
 Deno.test("dockerArgv() and podmanArgv() give a read-only root with a tmpfs /tmp, a pids limit, and a memory limit when set", () => {

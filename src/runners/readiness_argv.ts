@@ -1,4 +1,4 @@
-import { containerGpuFlags, containerLimits } from "./container_argv.ts";
+import { type ConfinementOptions, containerConfinement, containerGpuFlags } from "./container_argv.ts";
 import { containerLabels, type ContainerOwner } from "./container_labels.ts";
 
 /** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
@@ -6,25 +6,26 @@ export const PYTHON_VERSION_CHECK =
   "import sys; print('python %d.%d' % sys.version_info[:2]); sys.exit(0 if sys.version_info >= (3, 9) else 9)";
 
 /**
- * A throwaway container with the session's image, GPUs, user and confinement (a read-only root filesystem
- * included), running only PYTHON_VERSION_CHECK: preflight's proof that the runtime can hand these GPUs to
- * a container before a study starts. Named and labelled like a session's container, so that one left
- * behind (a runtime that hangs, an llem killed meanwhile) is removed by name or reaped.
+ * A throwaway container with the session's image, GPUs and confinement (containerConfinement(): its init,
+ * user, read-only root and limits included), running only PYTHON_VERSION_CHECK: preflight's proof that the
+ * runtime can hand these GPUs to a container, and start it as a session's, before a study starts. Named and
+ * labelled like a session's container, so that one left behind (a runtime that hangs, an llem killed
+ * meanwhile) is removed by name or reaped.
  */
 export function containerCheckArgv(
   runtime: "docker" | "podman",
-  options: {
+  options: Omit<ConfinementOptions, "shmSize"> & {
     image: string;
     gpuUuids: readonly string[];
-    user: string;
+    /** The session's shared memory (default 8g, the config's default). */
+    shmSize?: string;
     python?: string;
     /** The container's name and its session label. */
     name?: string;
     owner?: ContainerOwner | null;
-    memoryLimit?: string | null;
   },
 ): string[] {
-  const { image, gpuUuids, user, python = "python3" } = options;
+  const { image, gpuUuids, python = "python3" } = options;
   return [
     runtime,
     "run",
@@ -33,9 +34,7 @@ export function containerCheckArgv(
     ...containerGpuFlags(runtime, gpuUuids),
     "--network",
     "none",
-    "--user",
-    user,
-    ...containerLimits(options.memoryLimit),
+    ...containerConfinement(runtime, { ...options, shmSize: options.shmSize ?? "8g" }),
     "--entrypoint",
     python,
     image,

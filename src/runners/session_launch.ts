@@ -4,7 +4,6 @@ import { ENGINES } from "../engines/engine_registry.ts";
 import { apptainerArgv } from "./apptainer_argv.ts";
 import type { ConcreteRunner } from "./concrete_runner.ts";
 import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
-import { containerUser } from "./container_user.ts";
 import type { HarnessLaunch } from "./harness_launch.ts";
 import { processArgv } from "./process_argv.ts";
 
@@ -103,7 +102,7 @@ export function sessionLaunch(
   const containerName = `llem-${options.sessionId}`;
   const container = {
     image,
-    user: containerUser(host.uid, host.gid),
+    host: { uid: host.uid, gid: host.gid },
     shmSize: config.shm_size,
     memoryLimit: config.memory_limit,
     containerName,

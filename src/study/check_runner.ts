@@ -1,7 +1,7 @@
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
 import type { ConcreteRunner } from "../runners/concrete_runner.ts";
-import { containerRemoveArgv } from "../runners/container_argv.ts";
+import { type ConfinementOptions, containerRemoveArgv } from "../runners/container_argv.ts";
 import { leaseLlemOwner } from "../runners/lease_llem_owner.ts";
 import { pathExists } from "../runners/path_exists.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
@@ -79,22 +79,23 @@ async function checkPython(
 }
 
 /**
- * Start a throwaway container with the session's image, GPUs and user: the one proof, before any
+ * Start a throwaway container with the session's image, GPUs and confinement: the one proof, before any
  * measurement, that the runtime can hand these GPUs to a container (the NVIDIA Container Toolkit is
- * installed and Docker configured for it) and that the image's Python can run the harness.
+ * installed and Docker configured for it, or a CDI spec names them for Podman), that it starts a container
+ * as it will start the sessions', and that the image's Python can run the harness.
  */
 export async function checkContainerGpus(
   runtime: "docker" | "podman",
-  container: { image: string; uuids: string[]; user: string; tmpDir: string },
+  container: ConfinementOptions & { image: string; uuids: string[]; tmpDir: string },
 ): Promise<PreflightProblem | null> {
-  const { image, uuids, user } = container;
+  const { image, uuids } = container;
   // Labelled like a session's container, so a check container an llem killed meanwhile left is reaped.
   const owner = leaseLlemOwner(container.tmpDir);
   const name = `llem-check-${crypto.randomUUID().slice(0, 12)}`;
   let result;
   try {
     result = await runProgram(
-      containerCheckArgv(runtime, { image, gpuUuids: uuids, user, name, owner }),
+      containerCheckArgv(runtime, { ...container, gpuUuids: uuids, name, owner }),
       { timeoutMs: 120_000 },
     );
     // Killing the client of a container that hangs does not stop the container.

@@ -5,7 +5,7 @@ import type { GpuSystem } from "../gpu/gpu.ts";
 import { GpuSelectionError, selectGpus } from "../gpu/select_gpus.ts";
 import { DiskFull, NotWritable, probeWritable, writeFailure } from "../results/write_error.ts";
 import type { RunnerChoice } from "../runners/concrete_runner.ts";
-import { containerIds, containerUser } from "../runners/container_user.ts";
+import { containerIds } from "../runners/container_user.ts";
 import { unreadableFiles } from "../runners/unreadable_files.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
 import { pathExists } from "../runners/path_exists.ts";
@@ -150,17 +150,18 @@ async function checkExperiments(
     }
     const uuids = found.gpusOf.get(id);
     const image = config.image ?? ENGINES[config.engine].defaultImage;
-    const gpuKey = JSON.stringify([choice.runner, image, uuids]);
+    const gpuKey = JSON.stringify([choice.runner, image, uuids, config.shm_size, config.memory_limit]);
     // Only worth a container when the runtime and the image are fine; else those problems say enough.
     const container = choice.runner === "docker" || choice.runner === "podman";
     if (container && uuids && runnerUsable.get(key) && !gpusChecked.has(gpuKey)) {
       gpusChecked.add(gpuKey);
-      const user = containerUser(request.host.uid, request.host.gid);
       found.problems.add(
         await checkContainerGpus(choice.runner as "docker" | "podman", {
           image,
           uuids,
-          user,
+          host: { uid: request.host.uid, gid: request.host.gid },
+          shmSize: config.shm_size,
+          memoryLimit: config.memory_limit,
           tmpDir: request.locations.tmpDir,
         }),
       );
