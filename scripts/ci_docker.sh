@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make a Docker daemon and the container test image ready for tests/docker_session_test.ts.
+# Make a Docker daemon and the container test image ready for the container tests (tests/container_test_runtime.ts).
 #
 # Idempotent: installs docker.io when missing, starts dockerd when no daemon answers, and imports the
 # test image (Debian minbase + python3, from the debootstrap root filesystem of scripts/ci_test_rootfs.sh:

@@ -27,6 +27,7 @@ import { checkContainerGpus } from "../src/study/check_runner.ts";
 import {
   containerTest,
   type ContainerTestRuntime,
+  limitsDropped,
   runtimeArgv,
   standInGpus,
   testRuntimes,
@@ -205,21 +206,6 @@ def first(*paths):
 print(first("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"),
       first("/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max"))
 `;
-
-/** Whether this machine uses cgroups v1, where rootless Podman cannot enforce resource limits. */
-const CGROUPS_V1 = (() => {
-  try {
-    Deno.statSync("/sys/fs/cgroup/cgroup.controllers");
-    return false;
-  } catch {
-    return true;
-  }
-})();
-
-/** Whether the runtime drops containers' resource limits here (rootless Podman on cgroups v1). */
-function limitsDropped(runtime: ContainerTestRuntime): boolean {
-  return CGROUPS_V1 && runtime.label === "podman rootless";
-}
 
 async function window(session: HarnessSession, id: string, deadlineMs = 10_000) {
   await session.request({ type: "prepare", window_id: id, workload: WORKLOAD }, "ready", deadlineMs);

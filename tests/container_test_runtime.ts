@@ -176,6 +176,21 @@ export function containerTest(
   }
 }
 
+/** Whether this machine uses cgroups v1, where rootless Podman cannot enforce resource limits. */
+const CGROUPS_V1 = (() => {
+  try {
+    Deno.statSync("/sys/fs/cgroup/cgroup.controllers");
+    return false;
+  } catch {
+    return true;
+  }
+})();
+
+/** Whether the runtime drops containers' resource limits here (rootless Podman on cgroups v1). */
+export function limitsDropped(runtime: ContainerTestRuntime): boolean {
+  return CGROUPS_V1 && runtime.label === "podman rootless";
+}
+
 /** Let llem run as the runtime's user (rootless Podman's), who then owns the study's folder. */
 export async function asRuntimeUser(runtime: ContainerTestRuntime, study: Study): Promise<void> {
   if (runtime.asUser.length === 0) return;

@@ -1,4 +1,5 @@
 import type { GpuInfo, GpuProcess } from "../gpu/gpu.ts";
+import { CDI_SPEC_DIRS, type CdiGpuDevices, NVIDIA_GPU_KIND } from "../runners/cdi_gpu_devices.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
 
 /** One line of `llem doctor`. */
@@ -115,24 +116,7 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
       });
     }
   }
-  for (const runtime of facts.runtimes) {
-    const title = runtime.runtime;
-    if (!runtime.installed) {
-      checks.push({ name: title, status: "warn", detail: "not installed", fix: runtimeFix(title) });
-    } else if (!runtime.usable) {
-      checks.push({ name: title, status: "warn", detail: runtime.detail, fix: runtimeFix(title) });
-    } else if (title === "docker" && runtime.nvidiaSupport === false) {
-      checks.push({
-        name: title,
-        status: "warn",
-        detail: `${runtime.version ?? ""} ${runtime.detail}`.trim(),
-        fix:
-          "install the NVIDIA Container Toolkit and run: sudo nvidia-ctk runtime configure --runtime=docker",
-      });
-    } else {
-      checks.push({ name: title, status: "ok", detail: `${runtime.version ?? ""} ${runtime.detail}`.trim() });
-    }
-  }
+  for (const runtime of facts.runtimes) checks.push(...runtimeChecks(runtime, facts.gpus));
   checks.push(cpuEnergyCheck(facts.cpuEnergy));
   if (facts.freeDiskBytes === null) {
     checks.push({
@@ -153,6 +137,84 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
           fix: "free space, or set execution.output_dir to a larger disk",
         },
     );
+  }
+  return checks;
+}
+
+/** A container runtime: installed and answering, how it gets GPUs, and whether it enforces limits. */
+function runtimeChecks(runtime: RuntimeProbe, gpus: DoctorFacts["gpus"]): DoctorCheck[] {
+  const name = runtime.runtime;
+  const fix = runtimeFix(name);
+  if (!runtime.installed) return [{ name, status: "warn", detail: "not installed", fix }];
+  if (!runtime.usable) return [{ name, status: "warn", detail: runtime.detail, fix }];
+  const detail = `${runtime.version ?? ""} ${runtime.detail}`.trim();
+  const checks: DoctorCheck[] = [];
+  if (name === "docker" && runtime.nvidiaSupport === false) {
+    checks.push({
+      name,
+      status: "warn",
+      detail,
+      fix: "install the NVIDIA Container Toolkit and run: sudo nvidia-ctk runtime configure --runtime=docker",
+    });
+  } else if (runtime.cdiGpus) {
+    checks.push(...cdiChecks(name, { detail, cdi: runtime.cdiGpus, gpus }));
+  } else {
+    checks.push({ name, status: "ok", detail });
+  }
+  if (runtime.limitsIgnored) {
+    checks.push({
+      name,
+      status: "warn",
+      detail: runtime.limitsIgnored,
+      fix: "run llem as root (rootful containers), or boot with cgroups v2 " +
+        "(systemd.unified_cgroup_hierarchy=1); preflight refuses memory_limit meanwhile",
+    });
+  }
+  return checks;
+}
+
+/**
+ * Podman's GPUs, by CDI: the devices its specs name; a warning when there are none, for each GPU NVML sees
+ * that no device names by UUID (the spec predates it), and for each spec that cannot be read.
+ */
+function cdiChecks(
+  name: string,
+  found: { detail: string; cdi: CdiGpuDevices; gpus: DoctorFacts["gpus"] },
+): DoctorCheck[] {
+  const { cdi } = found;
+  const generate =
+    "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml (the NVIDIA Container Toolkit)";
+  const checks: DoctorCheck[] = cdi.names.length
+    ? [{
+      name,
+      status: "ok",
+      detail: `${found.detail}; CDI: ${cdi.names.length} ${NVIDIA_GPU_KIND} devices (${
+        cdi.files.join(", ")
+      })`,
+    }]
+    : [{
+      name,
+      status: "warn",
+      detail: `${found.detail}; no CDI spec names an ${NVIDIA_GPU_KIND} device (${CDI_SPEC_DIRS.join(", ")})`,
+      fix: `generate one: ${generate}`,
+    }];
+  for (const { info } of cdi.names.length ? found.gpus : []) {
+    if (cdi.names.includes(info.uuid)) continue;
+    checks.push({
+      name,
+      status: "warn",
+      detail: `GPU ${info.index} (${info.uuid}) has no CDI device ${NVIDIA_GPU_KIND}=${info.uuid}: ` +
+        "Podman cannot give it to a container",
+      fix: `regenerate the CDI spec after a driver or GPU change: ${generate}`,
+    });
+  }
+  for (const why of cdi.unreadable) {
+    checks.push({
+      name,
+      status: "warn",
+      detail: `cannot read the CDI spec ${why}`,
+      fix: "fix or remove that file: Podman reads every spec in the folder",
+    });
   }
   return checks;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { gpuInfoFixture } from "../../tests/gpu_info_fixture.ts";
+import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
 import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES } from "./doctor_checks.ts";
 
 const info = gpuInfoFixture;
@@ -114,4 +115,57 @@ Deno.test("doctorChecks() warns, never fails, when CPU energy cannot be measured
   assert.equal(cpu.status, "warn");
   assert.match(cpu.detail, /not measured: no RAPL zones/);
   assert.ok(!checks.some((c) => c.status === "fail"));
+});
+
+/** Podman as probeRuntimes() finds it, with any fields overridden. */
+function podman(overrides: Partial<RuntimeProbe> = {}): RuntimeProbe {
+  return {
+    runtime: "podman",
+    installed: true,
+    usable: true,
+    version: "4.3.1",
+    nvidiaSupport: true,
+    detail: "rootful, cgroups v1",
+    cdiGpus: { names: ["GPU-1", "0", "all"], files: ["/etc/cdi/nvidia.yaml"], unreadable: [] },
+    limitsIgnored: null,
+    ...overrides,
+  };
+}
+
+Deno.test("doctorChecks() names Podman's CDI GPUs, and warns when none or not every GPU has a CDI device", () => {
+  const ready = doctorChecks(facts({ runtimes: [podman()] })).find((c) => c.name === "podman")!;
+  assert.equal(ready.status, "ok");
+  assert.match(
+    ready.detail,
+    /^4\.3\.1 rootful, cgroups v1; CDI: 3 nvidia\.com\/gpu devices \(\/etc\/cdi\/nvidia\.yaml\)$/,
+  );
+  const none = doctorChecks(facts({
+    runtimes: [podman({ nvidiaSupport: false, cdiGpus: { names: [], files: [], unreadable: [] } })],
+  })).filter((c) => c.name === "podman");
+  assert.deepEqual(none.map((c) => c.status), ["warn"]);
+  assert.match(none[0]!.detail, /no CDI spec names an nvidia\.com\/gpu device/);
+  assert.match(none[0]!.fix!, /nvidia-ctk cdi generate/);
+  // A spec older than the GPUs (a GPU swapped or added since nvidia-ctk ran): preflight would fail later.
+  const stale = doctorChecks(facts({
+    gpus: [{ info: info(), processes: [] }, { info: info({ index: 1, uuid: "GPU-2" }), processes: [] }],
+    runtimes: [
+      podman({
+        cdiGpus: { names: ["GPU-1"], files: ["/etc/cdi/nvidia.yaml"], unreadable: ["/etc/cdi/x.json: bad"] },
+      }),
+    ],
+  })).filter((c) => c.name === "podman" && c.status === "warn");
+  assert.deepEqual(stale.map((c) => c.detail), [
+    "GPU 1 (GPU-2) has no CDI device nvidia.com/gpu=GPU-2: Podman cannot give it to a container",
+    "cannot read the CDI spec /etc/cdi/x.json: bad",
+  ]);
+  assert.ok(stale.every((c) => c.fix));
+});
+
+Deno.test("doctorChecks() warns when a runtime ignores containers' resource limits, with the way out", () => {
+  const why = "rootless on cgroups v1: containers' memory and pids limits are ignored";
+  const checks = doctorChecks(facts({ runtimes: [podman({ limitsIgnored: why })] }))
+    .filter((c) => c.name === "podman");
+  assert.deepEqual(checks.map((c) => c.status), ["ok", "warn"]);
+  assert.equal(checks[1]!.detail, why);
+  assert.match(checks[1]!.fix!, /cgroups v2/);
 });

@@ -15,7 +15,8 @@ export const doctorCommand: Command = {
   usage: "[--json] [--output-dir DIR] [--nvml-library PATH]",
   description: "Check everything a measurement needs: NVML and the driver, each GPU's energy counter, " +
     "power field, persistence mode, MIG and other processes; the container runtimes (Docker daemon and its " +
-    "NVIDIA runtime, Podman, Apptainer); free disk space for results. Each check is ok, warn or fail with a " +
+    "NVIDIA runtime; Podman, rootful or rootless, and the GPUs its CDI specs name; Apptainer; resource " +
+    "limits a runtime would ignore); free disk space for results. Each check is ok, warn or fail with a " +
     "one-line fix. Exits 0 when nothing fails, 3 when the machine is not ready.",
   positionals: [],
   options: [

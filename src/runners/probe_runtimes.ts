@@ -1,4 +1,5 @@
-import { runProgram } from "./run_program.ts";
+import { type CdiGpuDevices, cdiGpuDevices } from "./cdi_gpu_devices.ts";
+import { type ProgramResult, runProgram } from "./run_program.ts";
 
 /** What llem found out about one container runtime. */
 export interface RuntimeProbe {
@@ -8,44 +9,60 @@ export interface RuntimeProbe {
   /** The daemon (Docker) answers, or the CLI works (Podman, Apptainer). */
   usable: boolean;
   version: string | null;
-  /** Docker only: an NVIDIA runtime or CDI devices are configured. */
+  /** Docker: an NVIDIA runtime is configured; Podman: a CDI spec names nvidia.com/gpu devices. */
   nvidiaSupport: boolean | null;
   detail: string;
+  /** Podman: the nvidia.com/gpu devices its CDI specs define, which is how it is given GPUs. */
+  cdiGpus?: CdiGpuDevices | null;
+  /** Why this runtime ignores containers' resource limits here (memory_limit, the pids limit); null if not. */
+  limitsIgnored?: string | null;
 }
 
 /** Probe Docker, Podman and Apptainer, each bounded by a short timeout. */
 export async function probeRuntimes(timeoutMs = 5000): Promise<RuntimeProbe[]> {
   return await Promise.all([
     probeDocker(timeoutMs),
-    probeSimple("podman", timeoutMs),
+    probePodman(timeoutMs),
     probeSimple("apptainer", timeoutMs),
   ]);
 }
 
+/** A runtime whose CLI could not be started, or did not answer. */
+function unusable(runtime: RuntimeProbe["runtime"], result: ProgramResult, what: string): RuntimeProbe {
+  const installed = result.startError === null;
+  const why = result.timedOut ? "timed out" : lastLine(result.stderr) || `exit code ${result.code}`;
+  return {
+    runtime,
+    installed,
+    usable: false,
+    version: null,
+    nvidiaSupport: null,
+    detail: result.startError ?? `${what}: ${why}`,
+  };
+}
+
+/**
+ * Why rootless containers ignore resource limits here, or null: on cgroups v1 an unprivileged user has no
+ * cgroup to put a container in, so Podman (and rootless Docker) drop --memory and --pids-limit, saying at
+ * most "Resource limits are not supported and ignored on cgroups V1 rootless systems".
+ */
+function limitsIgnored(facts: { rootless: boolean; cgroupsV1: boolean }): string | null {
+  return facts.rootless && facts.cgroupsV1
+    ? "rootless on cgroups v1: containers' memory and pids limits are ignored"
+    : null;
+}
+
 async function probeDocker(timeoutMs: number): Promise<RuntimeProbe> {
   const result = await runProgram(["docker", "info", "--format", "{{json .}}"], { timeoutMs });
-  if (result.startError) {
-    return {
-      runtime: "docker",
-      installed: false,
-      usable: false,
-      version: null,
-      nvidiaSupport: null,
-      detail: result.startError,
-    };
+  if (result.startError || result.timedOut || result.code !== 0) {
+    return unusable("docker", result, "the Docker daemon does not answer");
   }
-  if (result.timedOut || result.code !== 0) {
-    const why = result.timedOut ? "timed out" : lastLine(result.stderr) || `exit code ${result.code}`;
-    return {
-      runtime: "docker",
-      installed: true,
-      usable: false,
-      version: null,
-      nvidiaSupport: null,
-      detail: `the Docker daemon does not answer: ${why}`,
-    };
-  }
-  let info: { ServerVersion?: string; Runtimes?: Record<string, unknown>; CDISpecDirs?: string[] } = {};
+  let info: {
+    ServerVersion?: string;
+    Runtimes?: Record<string, unknown>;
+    CgroupVersion?: string;
+    SecurityOptions?: string[];
+  } = {};
   try {
     info = JSON.parse(result.stdout);
   } catch {
@@ -61,10 +78,48 @@ async function probeDocker(timeoutMs: number): Promise<RuntimeProbe> {
     detail: nvidia
       ? "daemon reachable, NVIDIA runtime configured"
       : "daemon reachable, no NVIDIA runtime configured",
+    limitsIgnored: limitsIgnored({
+      rootless: (info.SecurityOptions ?? []).includes("name=rootless"),
+      cgroupsV1: info.CgroupVersion === "1",
+    }),
   };
 }
 
-async function probeSimple(runtime: "podman" | "apptainer", timeoutMs: number): Promise<RuntimeProbe> {
+/**
+ * Podman as the user llem runs as (rootful for root, rootless otherwise), and the GPUs CDI specs give it:
+ * Podman resolves `--device nvidia.com/gpu=UUID` from those specs alone.
+ */
+async function probePodman(timeoutMs: number): Promise<RuntimeProbe> {
+  const result = await runProgram(["podman", "info", "--format", "json"], { timeoutMs });
+  if (result.startError || result.timedOut || result.code !== 0) {
+    return unusable("podman", result, "podman does not work");
+  }
+  let info: {
+    version?: { Version?: string };
+    host?: { cgroupVersion?: string; security?: { rootless?: boolean } };
+  } = {};
+  try {
+    info = JSON.parse(result.stdout);
+  } catch {
+    // Output this version does not give as JSON: usable, details unknown.
+  }
+  const rootless = info.host?.security?.rootless;
+  const cgroups = info.host?.cgroupVersion;
+  const cdiGpus = cdiGpuDevices();
+  const mode = rootless === undefined ? null : rootless ? "rootless" : "rootful";
+  return {
+    runtime: "podman",
+    installed: true,
+    usable: true,
+    version: info.version?.Version ?? null,
+    nvidiaSupport: cdiGpus.names.length > 0,
+    detail: [mode, cgroups ? `cgroups ${cgroups}` : null].filter(Boolean).join(", "),
+    cdiGpus,
+    limitsIgnored: limitsIgnored({ rootless: rootless === true, cgroupsV1: cgroups === "v1" }),
+  };
+}
+
+async function probeSimple(runtime: "apptainer", timeoutMs: number): Promise<RuntimeProbe> {
   const result = await runProgram([runtime, "--version"], { timeoutMs });
   const installed = result.startError === null;
   const usable = installed && !result.timedOut && result.code === 0;

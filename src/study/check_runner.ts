@@ -11,7 +11,8 @@ import type { PreflightProblem } from "./preflight.ts";
 
 /**
  * Whether a runner can start this experiment's sessions: a Python that imports the engine (process), a
- * usable Apptainer and image, or a usable Docker or Podman with the image present.
+ * usable Apptainer and image, or a usable Docker or Podman with the image present, that can enforce the
+ * experiment's memory_limit.
  */
 export async function checkRunner(
   config: ExperimentConfig,
@@ -44,9 +45,19 @@ export async function checkRunner(
       fix: `start the ${options.runner} daemon, or choose another runner`,
     }];
   }
+  const problems = config.memory_limit && found.limitsIgnored
+    ? [{
+      check: "runner" as const,
+      message:
+        `${options.runner} cannot enforce memory_limit ${config.memory_limit} here: ${found.limitsIgnored}`,
+      fix:
+        "run llem as root (rootful containers), boot with cgroups v2 (systemd.unified_cgroup_hierarchy=1), " +
+        "or remove memory_limit",
+    }]
+    : [];
   const inspected = await runProgram(imageInspectArgv(options.runner, image), { timeoutMs: 30_000 });
-  if (inspected.code === 0) return [];
-  return [{
+  if (inspected.code === 0) return problems;
+  return [...problems, {
     check: "image",
     message: `image ${image} is not present in ${options.runner}`,
     fix: `${options.runner} pull ${image} (air-gapped: ${options.runner} load < image.tar), or set image:`,

@@ -83,7 +83,7 @@ export async function preflight(request: StudyRequest, input: PreflightInput): P
   const notes: string[] = [];
   problems.add(input.nvmlFailure);
   const gpusOf = input.gpuSystem ? checkGpus(request, { system: input.gpuSystem, problems }) : new Map();
-  const runners = await checkExperiments(request, { gpusOf, problems, probe: input.probe });
+  const runners = await checkExperiments(request, { gpusOf, problems, notes, probe: input.probe });
   notes.push(...runnerNotes(runners));
   const disk = await checkOutput(request.outputDir, input.runs);
   problems.add(disk.problem);
@@ -125,7 +125,12 @@ function checkGpus(
 /** Each experiment's runner (auto resolved), its image or Python, its GPUs in a container, model, dataset. */
 async function checkExperiments(
   request: StudyRequest,
-  found: { gpusOf: Map<number, string[]>; problems: Problems; probe?: () => Promise<RuntimeProbe[]> },
+  found: {
+    gpusOf: Map<number, string[]>;
+    problems: Problems;
+    notes: string[];
+    probe?: () => Promise<RuntimeProbe[]>;
+  },
 ): Promise<Map<number, RunnerChoice>> {
   let probes: RuntimeProbe[] | null = null;
   const probe = async () => probes ??= await (found.probe ?? probeRuntimes)();
@@ -148,6 +153,8 @@ async function checkExperiments(
       problems.forEach((problem) => found.problems.add(problem));
       runnerUsable.set(key, problems.length === 0);
     }
+    const lostLimit = limitsNote(choice.runner, { probes: await probe(), memoryLimit: config.memory_limit });
+    if (lostLimit && !found.notes.includes(lostLimit)) found.notes.push(lostLimit);
     const uuids = found.gpusOf.get(id);
     const image = config.image ?? ENGINES[config.engine].defaultImage;
     const gpuKey = JSON.stringify([choice.runner, image, uuids, config.shm_size, config.memory_limit]);
@@ -174,6 +181,18 @@ async function checkExperiments(
     found.problems.add(checkDataset(config, request.host.cwd));
   }
   return runners;
+}
+
+/**
+ * What a container runtime that ignores resource limits (rootless on cgroups v1) costs a study whose
+ * memory_limit is unset (checkRunner() refuses one that is set): the engine runs without its pids limit.
+ */
+function limitsNote(
+  runner: RunnerChoice["runner"],
+  given: { probes: RuntimeProbe[]; memoryLimit: string | null },
+): string | null {
+  const why = given.probes.find((probe) => probe.runtime === runner)?.limitsIgnored;
+  return why && !given.memoryLimit ? `${runner} runs the engine without its pids limit: ${why}` : null;
 }
 
 /** One note per runner auto chose, naming the experiments it chose it for. */

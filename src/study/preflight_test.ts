@@ -130,3 +130,35 @@ Deno.test(
     assert.deepEqual(again.problems.filter((p) => p.check === "model"), []);
   }),
 );
+
+Deno.test(
+  "preflight() refuses memory_limit where the runtime ignores resource limits, and notes the pids limit lost",
+  inTempDir(async (dir) => {
+    // Rootless Podman on cgroups v1 drops --memory and --pids-limit with only a warning on its stderr.
+    const why = "rootless on cgroups v1: containers' memory and pids limits are ignored";
+    const probe = () =>
+      Promise.resolve([{
+        runtime: "podman" as const,
+        installed: true,
+        usable: true,
+        version: "4.3.1",
+        nvidiaSupport: true,
+        detail: "rootless, cgroups v1",
+        limitsIgnored: why,
+      }]);
+    const check = async (extra: string) => {
+      const yaml = `name: p\n${quickExperiment().replace("runner: process", `runner: podman\n${extra}`)}`;
+      return await preflight(fakeRequest(yaml, dir), { gpuSystem: null, nvmlFailure: null, runs: 1, probe });
+    };
+    const limited = await check("memory_limit: 64g");
+    const refused = limited.problems.filter((p) => p.check === "runner");
+    assert.deepEqual(refused.map((p) => p.message), [`podman cannot enforce memory_limit 64g here: ${why}`]);
+    assert.match(refused[0]!.fix, /cgroups v2.*or remove memory_limit/);
+    const plain = await check("");
+    assert.deepEqual(plain.problems.filter((p) => p.check === "runner"), []);
+    assert.ok(
+      plain.notes.includes(`podman runs the engine without its pids limit: ${why}`),
+      plain.notes.join(),
+    );
+  }),
+);
