@@ -7,6 +7,7 @@ import { pathExists } from "../runners/path_exists.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
 import { containerCheckArgv, imageInspectArgv, pythonModuleCheckArgv } from "../runners/readiness_argv.ts";
 import { runProgram } from "../runners/run_program.ts";
+import { containerCheckProblem } from "./container_check_problem.ts";
 import type { PreflightProblem } from "./preflight.ts";
 
 /**
@@ -114,34 +115,5 @@ export async function checkContainerGpus(
   } finally {
     owner.release();
   }
-  if (!result.startError && !result.timedOut && result.code === 0) return null;
-  const said = (result.stderr.trim().split("\n").at(-1) ?? "").replace(/^(docker|Error): /i, "");
-  const gpus = uuids.join(", ");
-  if (result.code === 9) {
-    return {
-      check: "image",
-      message: `the Python in image ${image} is older than 3.9 (${result.stdout.trim()})`,
-      fix: "use an image with Python 3.9 or newer",
-    };
-  }
-  // The runtime reports a refused device request only in its own words.
-  if (/device|capabilit|nvidia|cdi/i.test(said)) {
-    return {
-      check: "container_gpus",
-      message: `${runtime} cannot give a container GPUs ${gpus}: ${said}`,
-      fix: runtime === "docker"
-        ? "install the NVIDIA Container Toolkit and configure Docker for it " +
-          "(nvidia-ctk runtime configure --runtime=docker, then restart dockerd), or use --runner process"
-        : "generate a CDI specification (nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml), " +
-          "or use --runner process",
-    };
-  }
-  const why = result.startError ??
-    (result.timedOut ? "it did not finish within 120 s" : said || `exit code ${result.code}`);
-  return {
-    check: "container_gpus",
-    message: `a test container of image ${image} with GPUs ${gpus} failed: ${why}`,
-    fix:
-      `check that the image runs python3 (${runtime} run --rm --entrypoint python3 ${image} -V), and the runtime's GPU setup`,
-  };
+  return containerCheckProblem(runtime, { image, uuids, result });
 }
