@@ -116,7 +116,7 @@ async function withSession(
     await body({ session, sessionId, name, argv, exchangeDir });
   } finally {
     if (session && session.exitCode === null) await session.kill();
-    await removeContainers(runtime, sessionId);
+    await removeSessionContainers(runtime, sessionId);
     Deno.removeSync(exchangeDir, { recursive: true });
     secrets?.remove();
   }
@@ -142,11 +142,14 @@ async function containersOf(runtime: ContainerTestRuntime, sessionId: string): P
  * container whose client was killed may be in the middle of its own removal, when `docker rm --force`
  * fails with "removal already in progress".
  */
-async function removeContainers(runtime: ContainerTestRuntime, sessionId: string): Promise<void> {
+async function removeSessionContainers(runtime: ContainerTestRuntime, sessionId: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   let left = await containersOf(runtime, sessionId);
   while (left.length > 0 && Date.now() < deadline) {
-    await runProgram(runtimeArgv(runtime, ["rm", "--force", ...left]), { timeoutMs: 30_000 });
+    // One at a time: Podman's rm of several removes none when one of them is gone meanwhile.
+    for (const name of left) {
+      await runProgram(runtimeArgv(runtime, ["rm", "--force", name]), { timeoutMs: 30_000 });
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
     left = await containersOf(runtime, sessionId);
   }

@@ -7,12 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LLEM_LABEL } from "../src/runners/harness_launch.ts";
+import { removeContainers } from "../src/runners/remove_containers.ts";
 import { runProgram } from "../src/runners/run_program.ts";
 import {
   asRuntimeUser,
   containerTest,
   type ContainerTestRuntime,
   runtimeArgv,
+  testRuntimes,
 } from "./container_test_runtime.ts";
 import { LLEM_PERMISSIONS } from "./llem_permissions.ts";
 import { until, untilGone } from "./process_gone.ts";
@@ -152,7 +154,9 @@ containerTest(
           what: "the killed llem's container still runs",
         });
       } finally {
-        await runProgram(runtimeArgv(runtime, ["rm", "--force", ...ours]), { timeoutMs: 30_000 });
+        for (const id of ours) {
+          await runProgram(runtimeArgv(runtime, ["rm", "--force", id]), { timeoutMs: 30_000 });
+        }
       }
     }, SCENARIO);
   },
@@ -237,10 +241,37 @@ containerTest(
           await child.status;
           await output.cancel();
         }
-        await runProgram(runtimeArgv(runtime, ["rm", "--force", ...all.map((s) => s.container)]), {
-          timeoutMs: 30_000,
-        });
+        // One at a time: Podman's rm of several removes none when one is gone (the killed llem's is).
+        for (const { container } of all) {
+          await runProgram(runtimeArgv(runtime, ["rm", "--force", container]), { timeoutMs: 30_000 });
+        }
       }
     });
   },
+);
+
+containerTest(
+  "removeContainers() removes every container it is given, even when one of them is already gone",
+  async (runtime) => {
+    // Podman 4.3's `rm --force A B` removes neither, and exits 0, when B no longer exists: a reaper that
+    // removed a killed llem's containers in one call kept them all whenever one had just removed itself.
+    const started = await runProgram(
+      runtimeArgv(runtime, ["run", "--detach", "--network", "none", runtime.image, "sleep", "300"]),
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    try {
+      const gone = "0".repeat(64);
+      assert.deepEqual(await removeContainers(runtime.runtime, [gone, id]), [gone, id]);
+      const left = await runProgram(runtimeArgv(runtime, ["ps", "--all", "--quiet", "--no-trunc"]), {
+        timeoutMs: 30_000,
+      });
+      assert.ok(!left.stdout.includes(id), "the container is still there");
+    } finally {
+      await runProgram(runtimeArgv(runtime, ["rm", "--force", id]), { timeoutMs: 30_000 });
+    }
+  },
+  // removeContainers() runs the runtime as the tests' own user.
+  { runtimes: testRuntimes("docker", "podman") },
 );

@@ -62,9 +62,12 @@ export function containerConfinement(runtime: "docker" | "podman", options: Conf
   ];
 }
 
-/** The command that removes a session's container: killing the client does not stop the container. */
-export function containerRemoveArgv(runtime: "docker" | "podman", containerName: string): string[] {
-  return [runtime, "rm", "--force", containerName];
+/**
+ * The command that removes a container at once: killing a session's client does not stop its container.
+ * Docker's `rm --force` kills it; Podman's first sends SIGTERM and waits 10 s, unless told `--time 0`.
+ */
+export function containerRemoveArgv(runtime: "docker" | "podman", container: string): string[] {
+  return [runtime, "rm", "--force", ...(runtime === "podman" ? ["--time", "0"] : []), container];
 }
 
 /** A session container's image, name and confinement. */

@@ -43,8 +43,17 @@ Deno.test("dockerArgv() allows the network only when asked, and never puts a sec
   assert.ok(!plain.some((arg) => arg.includes("secrets")));
 });
 
-Deno.test("containerRemoveArgv() force-removes a session's container by name", () => {
-  assert.deepEqual(containerRemoveArgv("podman", "llem-s1"), ["podman", "rm", "--force", "llem-s1"]);
+Deno.test("containerRemoveArgv() force-removes a session's container by name, killing it at once", () => {
+  assert.deepEqual(containerRemoveArgv("docker", "llem-s1"), ["docker", "rm", "--force", "llem-s1"]);
+  // Podman's rm --force first waits 10 s for SIGTERM; Docker's kills at once, as a session's kill must.
+  assert.deepEqual(containerRemoveArgv("podman", "llem-s1"), [
+    "podman",
+    "rm",
+    "--force",
+    "--time",
+    "0",
+    "llem-s1",
+  ]);
 });
 
 Deno.test("dockerArgv() mounts a test adapter read-only and points the harness at it", () => {

@@ -1,5 +1,6 @@
 import { LLEM_HOST_LABEL, LLEM_OWNER_LABEL } from "./container_labels.ts";
 import { ownerLiveness } from "./owner_liveness.ts";
+import { removeContainers } from "./remove_containers.ts";
 import { runProgram } from "./run_program.ts";
 import process from "node:process";
 
@@ -7,8 +8,8 @@ import process from "node:process";
  * Remove the containers of llems that are gone: those labelled with an owner (LLEM_OWNER_LABEL) on this
  * machine whose owner record says its llem no longer runs (ownerLiveness()). A live llem's containers,
  * another machine's (a shared daemon), another user's llem's that this one may not judge, and containers
- * without an owner label (from an llem before owner labels) are left alone. Returns the removed ids; a
- * runtime that is missing or does not answer has none to remove.
+ * without an owner label (from an llem before owner labels) are left alone. Returns the ids that are gone
+ * (removeContainers()); a runtime that is missing or does not answer has none to remove.
  */
 export async function reapContainers(
   runtime: "docker" | "podman",
@@ -34,14 +35,7 @@ export async function reapContainers(
     return ownerGone(owner) ? [line.slice(0, space)] : [];
   });
   if (stale.length === 0) return [];
-  // `--rm` containers that were just killed may answer "removal already in progress": try again a
-  // few times, then leave them to the daemon (they are gone or going either way).
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const removed = await runProgram([runtime, "rm", "--force", ...stale], { timeoutMs: 30_000 });
-    if (removed.code === 0 || !/already in progress/.test(removed.stderr)) break;
-    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
-  }
-  return stale;
+  return await removeContainers(runtime, stale);
 }
 
 /**
