@@ -18,8 +18,9 @@
 #   `--device nvidia.com/gpu=UUID` resolves through Podman's real CDI code; an unknown UUID is refused by
 #   Podman itself. Where another spec already defines nvidia.com/gpu (a real NVIDIA Container Toolkit), it
 #   writes nothing, and the tests that need the stand-in's GPUs skip.
-# - Rootless: a user llem-rootless with subordinate ids and the image in its own store. On success
-#   build/podman_rootless_user names the user; otherwise build/podman_rootless_unavailable says why.
+# - Rootless: a user llem-rootless with subordinate ids, a runtime folder /run/user/UID (as a login makes
+#   it) and the image in its own store. On success build/podman_rootless_user names the user; otherwise
+#   build/podman_rootless_unavailable says why.
 #
 # It never fails CI: where Podman cannot work here it prints one line saying why and exits 0 (the Podman
 # variants of the container tests then report themselves as skipped).
@@ -54,8 +55,18 @@ no_rootless() {
   log "rootless Podman will be skipped: $*"
 }
 
-# Runs a command as the rootless user, with a clean login-like environment (HOME, USER, PATH).
-AS_ROOTLESS=(setpriv --reuid="$ROOTLESS_USER" --regid="$ROOTLESS_USER" --init-groups --reset-env)
+# Runs a command as the rootless user, with a login's environment (HOME, USER, PATH, XDG_RUNTIME_DIR).
+# Without XDG_RUNTIME_DIR, rootless Podman keeps runc's state under $TMPDIR/podman-run-UID, and a podman
+# with another TMPDIR can then neither stop nor remove those containers.
+AS_ROOTLESS=()
+as_rootless_prefix() {
+  local run_dir
+  run_dir=/run/user/$(id -u "$ROOTLESS_USER")
+  # What pam_systemd makes at login: the user's own 0700 runtime folder.
+  install -d -m 700 -o "$ROOTLESS_USER" -g "$ROOTLESS_USER" "$run_dir" || return 1
+  AS_ROOTLESS=(setpriv --reuid="$ROOTLESS_USER" --regid="$ROOTLESS_USER" --init-groups --reset-env
+    env XDG_RUNTIME_DIR="$run_dir")
+}
 
 # Start a throwaway container of the image; its stderr's last line on failure.
 smoke() {
@@ -132,6 +143,7 @@ prepare_rootless() {
     no_rootless "$ROOTLESS_USER has no subordinate ids in /etc/subuid and /etc/subgid"
     return
   fi
+  as_rootless_prefix || { no_rootless "could not make $ROOTLESS_USER's runtime folder under /run/user"; return; }
   "${AS_ROOTLESS[@]}" test -r engines/harness.py ||
     { no_rootless "$ROOTLESS_USER cannot read $(pwd)/engines (the harness is mounted from there)"; return; }
   load_image "${AS_ROOTLESS[@]}" podman || { no_rootless "podman import as $ROOTLESS_USER failed"; return; }

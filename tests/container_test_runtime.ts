@@ -68,9 +68,18 @@ async function rootlessUser(): Promise<{ host: { uid: number; gid: number }; asU
   const ids = await runProgram(["id", "-u", name], { timeoutMs: 5_000 });
   const gids = await runProgram(["id", "-g", name], { timeoutMs: 5_000 });
   if (ids.code !== 0 || gids.code !== 0) return `no user ${name}: run scripts/ci_podman.sh`;
+  const uid = Number(ids.stdout.trim());
   return {
-    host: { uid: Number(ids.stdout.trim()), gid: Number(gids.stdout.trim()) },
-    asUser: ["setpriv", `--reuid=${name}`, `--regid=${name}`, "--init-groups", "--reset-env"],
+    host: { uid, gid: Number(gids.stdout.trim()) },
+    // A login's environment, with the runtime folder pam_systemd would set (scripts/ci_podman.sh makes it):
+    // without it, rootless Podman keeps runc's state under $TMPDIR, which the tests vary.
+    asUser: [
+      ..."setpriv --init-groups --reset-env".split(" "),
+      `--reuid=${name}`,
+      `--regid=${name}`,
+      "env",
+      `XDG_RUNTIME_DIR=/run/user/${uid}`,
+    ],
   };
 }
 
