@@ -24,7 +24,10 @@ for (const tool of ["zeus", "codecarbon"]) {
         // 150 W, windows off the counter's 10 ms grid: each edge is within one step (1.5 J) of exact.
         WINDOWS.forEach(([start, end], i) => {
           const exact = 150 * (end - start);
-          assert.ok(Math.abs(energies[i]! - exact) <= 1.5, `${tool} window ${i}: ${energies[i]} vs ${exact} J`);
+          assert.ok(
+            Math.abs(energies[i]! - exact) <= 1.5,
+            `${tool} window ${i}: ${energies[i]} vs ${exact} J`,
+          );
         });
       } finally {
         Deno.removeSync(scenario);
