@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { ENGINE_IDS } from "../engines/engine_id.ts";
+import { cacheWriteFailure } from "./cache_not_writable.ts";
 
 /** The simulated engine of `llem demo` and of llem's tests (no model, no GPU), in the harness folder. */
 export const TEST_ENGINE_ADAPTER = "test_engine/adapter.py";
@@ -27,8 +28,13 @@ export function materializeHarness(sourceDir: string, cacheRoot: string): string
   const parent = join(cacheRoot, "harness");
   const target = join(parent, hash.digest("hex").slice(0, 16));
   if (isDirectory(target)) return target;
-  Deno.mkdirSync(parent, { recursive: true });
-  const temporary = Deno.makeTempDirSync({ dir: parent, prefix: ".partial-" });
+  let temporary: string;
+  try {
+    Deno.mkdirSync(parent, { recursive: true });
+    temporary = Deno.makeTempDirSync({ dir: parent, prefix: ".partial-" });
+  } catch (error) {
+    throw cacheWriteFailure(error, parent) ?? error;
+  }
   try {
     for (const file of files) {
       const path = join(temporary, file.name);
@@ -43,7 +49,7 @@ export function materializeHarness(sourceDir: string, cacheRoot: string): string
     Deno.removeSync(temporary, { recursive: true });
     // Another llem put the same files in place first.
     if (isDirectory(target)) return target;
-    throw error;
+    throw cacheWriteFailure(error, parent) ?? error;
   }
   return target;
 }

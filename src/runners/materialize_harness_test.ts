@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
+import { mountReadOnly } from "../../tests/read_only_mount.ts";
+import { CacheNotWritable } from "./cache_not_writable.ts";
 import { HARNESS_FILES, materializeHarness } from "./materialize_harness.ts";
 
 const source = new URL("../../engines/", import.meta.url).pathname;
@@ -34,5 +36,41 @@ Deno.test(
       [],
       "no partial folder left",
     );
+  }),
+);
+
+Deno.test("materializeHarness() into a cache llem cannot write throws CacheNotWritable (exit 3) naming the folder", async (t) => {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
+  const cache = join(dir, "cache");
+  const unmount = mountReadOnly(cache);
+  try {
+    if (!unmount) {
+      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
+      return;
+    }
+    let error: unknown;
+    try {
+      materializeHarness(source, cache);
+    } catch (thrown) {
+      error = thrown;
+    }
+    assert.ok(error instanceof CacheNotWritable, String(error));
+    assert.equal(error.kind, "not_ready");
+    assert.equal(
+      error.message,
+      `Cannot write llem's cache "${join(cache, "harness")}": the file system is read-only`,
+    );
+    assert.match(error.hint!, /LLEM_CACHE_DIR/);
+  } finally {
+    unmount?.();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test(
+  "materializeHarness() under a cache path that is a file throws CacheNotWritable",
+  inTempDir((dir) => {
+    Deno.writeTextFileSync(join(dir, "file"), "");
+    assert.throws(() => materializeHarness(source, join(dir, "file", "cache")), CacheNotWritable);
   }),
 );
