@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { startTogether } from "../../tests/concurrent_install_fixture.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
 import { mountReadOnly } from "../../tests/read_only_mount.ts";
 import { CacheNotWritable } from "./cache_not_writable.ts";
@@ -74,3 +75,45 @@ Deno.test(
     assert.throws(() => materializeHarness(source, join(dir, "file", "cache")), CacheNotWritable);
   }),
 );
+
+Deno.test("materializeHarness() from several processes started at once: one folder, complete, nothing partial", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
+  try {
+    const results = await startTogether(5, ["harness", join(dir, "cache"), join(dir, "go")]) as {
+      dir: string;
+    }[];
+    assert.equal(new Set(results.map((r) => r.dir)).size, 1);
+    for (const name of HARNESS_FILES) {
+      assert.deepEqual(Deno.readFileSync(join(results[0]!.dir, name)), Deno.readFileSync(join(source, name)));
+    }
+    assert.deepEqual([...Deno.readDirSync(join(dir, "cache", "harness"))].map((e) => e.name), [
+      results[0]!.dir.split("/").pop(),
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("materializeHarness() reads a read-only source (a binary's folder) and writes only the cache", async (t) => {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
+  const readOnly = join(dir, "engines");
+  const unmount = mountReadOnly(readOnly, (engines) => {
+    for (const name of HARNESS_FILES) {
+      Deno.mkdirSync(join(engines, name, ".."), { recursive: true });
+      Deno.copyFileSync(join(source, name), join(engines, name));
+    }
+  });
+  try {
+    if (!unmount) {
+      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
+      return;
+    }
+    assert.equal(
+      materializeHarness(readOnly, join(dir, "cache")),
+      materializeHarness(source, join(dir, "cache")),
+    );
+  } finally {
+    unmount?.();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
