@@ -11,6 +11,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "demo",
     summary: "the whole pipeline on a simulated GPU (no GPU, engine or network): a study and its report",
     load: async () => (await import("./demo_command.ts")).demoCommand,
+    usesDuckdb: true,
   },
   {
     name: "doctor",
@@ -51,6 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "query",
     summary: "SQL (DuckDB) over studies: views runs, experiments, timeseries, requests",
     load: async () => (await import("./query_command.ts")).queryCommand,
+    usesDuckdb: true,
   },
   {
     name: "report",
@@ -67,6 +69,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "run",
     summary: "measure an experiment or study end to end: results, timeseries, manifest; resumable",
     load: async () => (await import("./run_command.ts")).runCommand,
+    usesDuckdb: true,
   },
   {
     name: "schema",
