@@ -1,5 +1,6 @@
 import type { GpuInfo, GpuProcess } from "../gpu/gpu.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
+import type { RunningFrom } from "../runners/running_from.ts";
 
 /** One line of `llem doctor`. */
 export interface DoctorCheck {
@@ -21,6 +22,10 @@ export interface DoctorFacts {
   freeDiskBytes: number | null;
   /** The host's RAPL zones (names), or why CPU energy cannot be measured. */
   cpuEnergy: { domains: string[] } | { unavailable: string };
+  /** Where llem's own code runs from: a checkout, the single binary, or a binary Deno unpacked. */
+  runningFrom: RunningFrom;
+  /** llem's cache folder (harness copies, the single binary's DuckDB library), and why it cannot be written. */
+  cache: { dir: string; refused: string | null };
 }
 
 /** Below this free space in the output folder, doctor warns (timeseries of long studies add up). */
@@ -154,7 +159,50 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
         },
     );
   }
+  checks.push(llemCheck(facts.runningFrom), cacheCheck(facts.cache));
   return checks;
+}
+
+/**
+ * Where llem runs from. A self-extracting binary whose own folder could not be written was unpacked by Deno
+ * into the home folder (quota, shared by every node), by each first start at once (Deno writes in place).
+ */
+function llemCheck(running: RunningFrom): DoctorCheck {
+  const name = "llem";
+  switch (running.kind) {
+    case "source":
+      return { name, status: "ok", detail: `runs from a checkout (${running.mainModule})` };
+    case "embedded":
+      return {
+        name,
+        status: "ok",
+        detail: `single binary ${running.binary}; DuckDB's library is copied into the cache on first use`,
+      };
+    case "self_extracted":
+      return running.place === "beside_binary"
+        ? {
+          name,
+          status: "ok",
+          detail: `${running.binary}, unpacked by Deno beside it: ${running.extractedTo}`,
+        }
+        : {
+          name,
+          status: "warn",
+          detail:
+            `${running.binary} could not unpack beside itself; Deno unpacked it into ${running.extractedTo}`,
+          fix:
+            `have whoever installed it run it once there ("llem --version"), or use the default build, which unpacks into LLEM_CACHE_DIR`,
+        };
+  }
+}
+
+function cacheCheck(cache: DoctorFacts["cache"]): DoctorCheck {
+  return cache.refused === null ? { name: "cache", status: "ok", detail: `${cache.dir}: writable` } : {
+    name: "cache",
+    status: "warn",
+    detail: `cannot write ${cache.dir}: ${cache.refused}; llem copies its harness there before a study`,
+    fix: 'set LLEM_CACHE_DIR to a folder llem can write; on a cluster a node-local one, "$TMPDIR/llem-cache"',
+  };
 }
 
 /** CPU and DRAM energy is optional: without it, results say why (a warning, never a failure). */

@@ -24,6 +24,8 @@ function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
     outputDir: "results",
     freeDiskBytes: MIN_FREE_DISK_BYTES * 2,
     cpuEnergy: { domains: ["package-0 (intel-rapl:0)", "dram (intel-rapl:0:1)"] },
+    runningFrom: { kind: "embedded", binary: "/opt/llem" },
+    cache: { dir: "/home/a/.cache/llem", refused: null },
     ...overrides,
   };
 }
@@ -38,6 +40,8 @@ Deno.test("doctorChecks() passes a ready machine", () => {
     "ok docker",
     "ok CPU energy",
     "ok disk",
+    "ok llem",
+    "ok cache",
   ]);
 });
 
@@ -102,6 +106,8 @@ Deno.test("doctorChecks() fails when NVML sees no GPU, warns about runtimes and 
     "warn podman",
     "ok CPU energy",
     "warn disk",
+    "ok llem",
+    "ok cache",
   ]);
   assert.match(checks[3]!.fix!, /nvidia-ctk runtime configure/);
 });
@@ -114,4 +120,37 @@ Deno.test("doctorChecks() warns, never fails, when CPU energy cannot be measured
   assert.equal(cpu.status, "warn");
   assert.match(cpu.detail, /not measured: no RAPL zones/);
   assert.ok(!checks.some((c) => c.status === "fail"));
+});
+
+Deno.test("doctorChecks() says where llem runs from, and warns when Deno unpacked it into the home folder", () => {
+  const llem = (runningFrom: DoctorFacts["runningFrom"]) =>
+    doctorChecks(facts({ runningFrom })).find((c) => c.name === "llem")!;
+  assert.match(
+    llem({ kind: "source", mainModule: "/src/llem/main.ts" }).detail,
+    /checkout \(\/src\/llem\/main\.ts\)/,
+  );
+  assert.match(
+    llem({ kind: "embedded", binary: "/opt/llem" }).detail,
+    /^single binary \/opt\/llem; DuckDB's library/,
+  );
+  const unpacked = (place: "beside_binary" | "data_dir", extractedTo: string) =>
+    llem({ kind: "self_extracted", binary: "/opt/llem", extractedTo, place });
+  const beside = unpacked("beside_binary", "/opt/.llem/0123456789abcdef");
+  assert.equal(beside.status, "ok");
+  assert.match(beside.detail, /unpacked by Deno beside it: \/opt\/\.llem\/0123456789abcdef/);
+  const home = unpacked("data_dir", "/home/a/.local/share/llem/0123456789abcdef");
+  assert.equal(home.status, "warn");
+  assert.match(
+    home.detail,
+    /could not unpack beside itself; Deno unpacked it into \/home\/a\/\.local\/share/,
+  );
+  assert.match(home.fix!, /run it once there .*LLEM_CACHE_DIR/);
+});
+
+Deno.test("doctorChecks() warns about a cache llem cannot write, with LLEM_CACHE_DIR as the fix", () => {
+  const cache = doctorChecks(facts({ cache: { dir: "/ro/cache", refused: "the file system is read-only" } }))
+    .find((c) => c.name === "cache")!;
+  assert.equal(cache.status, "warn");
+  assert.match(cache.detail, /^cannot write \/ro\/cache: the file system is read-only/);
+  assert.match(cache.fix!, /LLEM_CACHE_DIR/);
 });

@@ -2,6 +2,9 @@ import { openPowercap, POWERCAP_ROOT } from "../cpu/open_powercap.ts";
 import type { GpuSystem } from "../gpu/gpu.ts";
 import { freeDiskBytes } from "../runners/free_disk_bytes.ts";
 import { probeRuntimes } from "../runners/probe_runtimes.ts";
+import { NotWritable, probeWritable } from "../results/write_error.ts";
+import { processPaths, runningFrom } from "../runners/running_from.ts";
+import { llemCacheDir } from "../study/baseline_cache.ts";
 import type { Command } from "./command.ts";
 import { doctorChecks, type DoctorFacts } from "./doctor_checks.ts";
 import { formatTable } from "./format_table.ts";
@@ -15,7 +18,8 @@ export const doctorCommand: Command = {
   usage: "[--json] [--output-dir DIR] [--nvml-library PATH]",
   description: "Check everything a measurement needs: NVML and the driver, each GPU's energy counter, " +
     "power field, persistence mode, MIG and other processes; the container runtimes (Docker daemon and its " +
-    "NVIDIA runtime, Podman, Apptainer); free disk space for results. Each check is ok, warn or fail with a " +
+    "NVIDIA runtime, Podman, Apptainer); free disk space for results; where llem runs from (a checkout, the " +
+    "single binary, or a binary Deno unpacked, and where); whether llem's cache can be written. Each check is ok, warn or fail with a " +
     "one-line fix. Exits 0 when nothing fails, 3 when the machine is not ready.",
   positionals: [],
   options: [
@@ -41,6 +45,8 @@ export const doctorCommand: Command = {
       outputDir,
       freeDiskBytes: null,
       cpuEnergy: cpuEnergyFacts(io.env),
+      runningFrom: runningFrom(processPaths()),
+      cache: await cacheFacts(llemCacheDir(io.env)),
     };
     let system: GpuSystem | null = null;
     try {
@@ -100,6 +106,16 @@ async function nearestExistingFolder(path: string): Promise<string> {
     current = parent;
   }
   return ".";
+}
+
+/** llem's cache, and why it cannot be written (probed in it, or in the folder it would be made in). */
+async function cacheFacts(dir: string): Promise<DoctorFacts["cache"]> {
+  const refused = probeWritable(await nearestExistingFolder(dir), dir);
+  if (refused === null) return { dir, refused: null };
+  return {
+    dir,
+    refused: refused instanceof NotWritable ? refused.reason : "no space left on its file system",
+  };
 }
 
 /** The RAPL zones llem would read ($LLEM_POWERCAP_ROOT, else /sys/class/powercap), or why none. */
