@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { HARNESS_FILES } from "../src/runners/materialize_harness.ts";
-import { mountReadOnly } from "./read_only_mount.ts";
+import { inTempDir } from "./in_temp_dir.ts";
+import { withReadOnlyMount } from "./read_only_mount.ts";
 import { experimentYaml, manifestOf, studyDirs, withStudy } from "./study_fixture.ts";
 
 const repo = new URL("../", import.meta.url).pathname;
@@ -110,54 +111,43 @@ compiledTest(
   "the compiled llem in a read-only folder, started four times at once, copies DuckDB's library once",
   async (t) => {
     const binary = await built();
-    const dir = Deno.makeTempDirSync({ prefix: "llem-compiled-" });
-    const installed = join(dir, "bin");
-    const unmount = mountReadOnly(installed, (bin) => Deno.copyFileSync(binary, join(bin, "llem")));
-    try {
-      if (!unmount) {
-        await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-        return;
-      }
-      const env = { LLEM_CACHE_DIR: join(dir, "cache"), PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
-      // `run --help` loads the run command's module, and with it DuckDB's addon: it fails if the library is not found.
-      const starts = await Promise.all(
-        [0, 1, 2, 3].map(() => run(join(installed, "llem"), ["run", "--help"], { env })),
-      );
-      for (const start of starts) assert.equal(start.code, 0, start.stderr);
-      assert.equal(folders(join(dir, "cache", "native")).length, 1);
-      assert.deepEqual(
-        [...Deno.readDirSync(join(dir, "cache", "native"))].filter((e) => e.name.startsWith(".")),
-        [],
-        "nothing partial left",
-      );
-    } finally {
-      unmount?.();
-      Deno.removeSync(dir, { recursive: true });
-    }
+    await inTempDir((dir) =>
+      withReadOnlyMount(t, {
+        path: join(dir, "bin"),
+        fill: (bin) => Deno.copyFileSync(binary, join(bin, "llem")),
+        body: async (bin) => {
+          const env = { LLEM_CACHE_DIR: join(dir, "cache"), PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
+          // `run --help` loads the run command's module and with it DuckDB's addon, which fails without its library.
+          const starts = await Promise.all(
+            [0, 1, 2, 3].map(() => run(join(bin, "llem"), ["run", "--help"], { env })),
+          );
+          for (const start of starts) assert.equal(start.code, 0, start.stderr);
+          const native = [...Deno.readDirSync(join(dir, "cache", "native"))].map((e) => e.name);
+          assert.equal(native.length, 1, `one copy, nothing partial left: ${native}`);
+        },
+      })
+    )();
   },
 );
 
 compiledTest("the compiled llem with a cache it cannot write exits 3 naming LLEM_CACHE_DIR", async (t) => {
   const binary = await built();
-  const dir = Deno.makeTempDirSync({ prefix: "llem-compiled-" });
-  const cache = join(dir, "cache");
-  const unmount = mountReadOnly(cache);
-  try {
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    const result = await run(binary, ["run", "--help"], { env: { LLEM_CACHE_DIR: cache, NO_COLOR: "1" } });
-    assert.equal(result.code, 3, result.stderr);
-    assert.match(
-      result.stderr,
-      new RegExp(`^error: Cannot write llem's cache "${cache}/native": .*read-only`, "m"),
-    );
-    assert.match(result.stderr, /^hint: .*LLEM_CACHE_DIR/m);
-  } finally {
-    unmount?.();
-    Deno.removeSync(dir, { recursive: true });
-  }
+  await inTempDir((dir) =>
+    withReadOnlyMount(t, {
+      path: join(dir, "cache"),
+      body: async (cache) => {
+        const result = await run(binary, ["run", "--help"], {
+          env: { LLEM_CACHE_DIR: cache, NO_COLOR: "1" },
+        });
+        assert.equal(result.code, 3, result.stderr);
+        assert.match(
+          result.stderr,
+          new RegExp(`^error: Cannot write llem's cache "${cache}/native": .*read-only`, "m"),
+        );
+        assert.match(result.stderr, /^hint: .*LLEM_CACHE_DIR/m);
+      },
+    })
+  )();
 });
 
 compiledTest(

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mountReadOnly } from "./read_only_mount.ts";
+import { withReadOnlyMount } from "./read_only_mount.ts";
 import { experimentYaml, manifestOf, run, type Study, studyDirs, withStudy } from "./study_fixture.ts";
 
 /** The run's stderr is a clean message: no "bug in llem", no stack frame. */
@@ -78,44 +78,38 @@ async function firstGpuUuid(study: Study): Promise<string> {
 Deno.test("a read-only output folder stops llem run at preflight (exit 3), before any study directory", async (t) => {
   await withStudy(quick, async (study) => {
     const results = join(study.dir, "results");
-    const unmount = mountReadOnly(results);
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
-      const result = await run(["run", study.file, "-o", "results"], study);
-      assert.equal(result.code, 3, result.stderr + result.stdout);
-      assertClean(result);
-      assert.match(result.stderr, new RegExp(`cannot write to ${results}`));
-      assert.match(result.stderr, /nothing was run/);
-    } finally {
-      unmount();
-    }
+    await withReadOnlyMount(t, {
+      path: results,
+      body: async () => {
+        const result = await run(["run", study.file, "-o", "results"], study);
+        assert.equal(result.code, 3, result.stderr + result.stdout);
+        assertClean(result);
+        assert.match(result.stderr, new RegExp(`cannot write to ${results}`));
+        assert.match(result.stderr, /nothing was run/);
+      },
+    });
   });
 });
 
 Deno.test("a cache folder llem cannot write (LLEM_CACHE_DIR) stops run and demo with exit 3 naming it", async (t) => {
   await withStudy(quick, async (study) => {
-    const cache = join(study.dir, "read-only-cache");
-    const unmount = mountReadOnly(cache);
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
-      const env = { ...study.env, LLEM_CACHE_DIR: cache };
-      for (const args of [["run", study.file, "-o", "results"], ["demo", "-o", join(study.dir, "demo")]]) {
-        const result = await run(args, { ...study, env });
-        assert.equal(result.code, 3, `${args[0]}: ${result.stderr}${result.stdout}`);
-        assertClean(result);
-        assert.match(result.stderr, new RegExp(`^error: Cannot write llem's cache "${cache}/harness"`, "m"));
-        assert.match(result.stderr, /read-only/);
-        assert.match(result.stderr, /^hint: .*LLEM_CACHE_DIR/m);
-      }
-    } finally {
-      unmount();
-    }
+    await withReadOnlyMount(t, {
+      path: join(study.dir, "read-only-cache"),
+      body: async (cache) => {
+        const env = { ...study.env, LLEM_CACHE_DIR: cache };
+        for (const args of [["run", study.file, "-o", "results"], ["demo", "-o", join(study.dir, "demo")]]) {
+          const result = await run(args, { ...study, env });
+          assert.equal(result.code, 3, `${args[0]}: ${result.stderr}${result.stdout}`);
+          assertClean(result);
+          assert.match(
+            result.stderr,
+            new RegExp(`^error: Cannot write llem's cache "${cache}/harness"`, "m"),
+          );
+          assert.match(result.stderr, /read-only/);
+          assert.match(result.stderr, /^hint: .*LLEM_CACHE_DIR/m);
+        }
+      },
+    });
   });
 });
 

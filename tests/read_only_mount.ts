@@ -20,3 +20,23 @@ export function mountReadOnly(path: string, fill: (dir: string) => void = () => 
 function mount(args: string[]): boolean {
   return new Deno.Command("mount", { args, stderr: "null" }).outputSync().success;
 }
+
+/**
+ * Run `body` with a read-only file system at `path` (filled by `fill` first), unmounted afterwards; where
+ * mounting is not allowed (not root), a step that shows as skipped instead.
+ */
+export async function withReadOnlyMount(
+  t: Deno.TestContext,
+  mount: { path: string; fill?: (dir: string) => void; body: (dir: string) => void | Promise<void> },
+): Promise<void> {
+  const unmount = mountReadOnly(mount.path, mount.fill);
+  if (!unmount) {
+    await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
+    return;
+  }
+  try {
+    await mount.body(mount.path);
+  } finally {
+    unmount();
+  }
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURE_FILES, startTogether } from "../../tests/concurrent_install_fixture.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
-import { mountReadOnly } from "../../tests/read_only_mount.ts";
+import { withReadOnlyMount } from "../../tests/read_only_mount.ts";
 import { CacheNotWritable } from "./cache_not_writable.ts";
 import { INSTALL_MANIFEST, type Installed, installOnce } from "./install_once.ts";
 
@@ -86,19 +86,15 @@ Deno.test("installOnce() from several processes started at once: one installs, a
   }
 });
 
-Deno.test("installOnce() in a read-only cache uses a complete folder there, and otherwise says it cannot write", async (t) => {
-  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
-  let installed: Installed | null = null;
-  const unmount = mountReadOnly(join(dir, "cache"), (cache) => installed = installOnce(cache, FILES));
-  try {
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    assert.deepEqual(installOnce(join(dir, "cache"), FILES), { dir: installed!.dir, outcome: "found" });
-    assert.throws(() => installOnce(join(dir, "cache"), FILES.slice(1)), CacheNotWritable);
-  } finally {
-    unmount?.();
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+Deno.test("installOnce() in a read-only cache uses a complete folder there, and otherwise says it cannot write", (t) =>
+  inTempDir((dir) => {
+    let installed: Installed | null = null;
+    return withReadOnlyMount(t, {
+      path: join(dir, "cache"),
+      fill: (cache) => installed = installOnce(cache, FILES),
+      body: (cache) => {
+        assert.deepEqual(installOnce(cache, FILES), { dir: installed!.dir, outcome: "found" });
+        assert.throws(() => installOnce(cache, FILES.slice(1)), CacheNotWritable);
+      },
+    });
+  })());

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startTogether } from "../../tests/concurrent_install_fixture.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
-import { mountReadOnly } from "../../tests/read_only_mount.ts";
+import { withReadOnlyMount } from "../../tests/read_only_mount.ts";
 import { CacheNotWritable } from "./cache_not_writable.ts";
 import { HARNESS_FILES, materializeHarness } from "./materialize_harness.ts";
 
@@ -40,33 +40,27 @@ Deno.test(
   }),
 );
 
-Deno.test("materializeHarness() into a cache llem cannot write throws CacheNotWritable (exit 3) naming the folder", async (t) => {
-  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
-  const cache = join(dir, "cache");
-  const unmount = mountReadOnly(cache);
-  try {
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    let error: unknown;
-    try {
-      materializeHarness(source, cache);
-    } catch (thrown) {
-      error = thrown;
-    }
-    assert.ok(error instanceof CacheNotWritable, String(error));
-    assert.equal(error.kind, "not_ready");
-    assert.equal(
-      error.message,
-      `Cannot write llem's cache "${join(cache, "harness")}": the file system is read-only`,
-    );
-    assert.match(error.hint!, /LLEM_CACHE_DIR/);
-  } finally {
-    unmount?.();
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+Deno.test("materializeHarness() into a cache llem cannot write throws CacheNotWritable (exit 3) naming the folder", (t) =>
+  inTempDir((dir) =>
+    withReadOnlyMount(t, {
+      path: join(dir, "cache"),
+      body: (cache) => {
+        let error: unknown;
+        try {
+          materializeHarness(source, cache);
+        } catch (thrown) {
+          error = thrown;
+        }
+        assert.ok(error instanceof CacheNotWritable, String(error));
+        assert.equal(error.kind, "not_ready");
+        assert.equal(
+          error.message,
+          `Cannot write llem's cache "${join(cache, "harness")}": the file system is read-only`,
+        );
+        assert.match(error.hint!, /LLEM_CACHE_DIR/);
+      },
+    })
+  )());
 
 Deno.test(
   "materializeHarness() under a cache path that is a file throws CacheNotWritable",
@@ -94,26 +88,19 @@ Deno.test("materializeHarness() from several processes started at once: one fold
   }
 });
 
-Deno.test("materializeHarness() reads a read-only source (a binary's folder) and writes only the cache", async (t) => {
-  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
-  const readOnly = join(dir, "engines");
-  const unmount = mountReadOnly(readOnly, (engines) => {
-    for (const name of HARNESS_FILES) {
-      Deno.mkdirSync(join(engines, name, ".."), { recursive: true });
-      Deno.copyFileSync(join(source, name), join(engines, name));
-    }
-  });
-  try {
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    assert.equal(
-      materializeHarness(readOnly, join(dir, "cache")),
-      materializeHarness(source, join(dir, "cache")),
-    );
-  } finally {
-    unmount?.();
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+Deno.test("materializeHarness() reads a read-only source (a binary's folder) and writes only the cache", (t) =>
+  inTempDir((dir) =>
+    withReadOnlyMount(t, {
+      path: join(dir, "engines"),
+      fill: (engines) => {
+        for (const name of HARNESS_FILES) {
+          Deno.mkdirSync(join(engines, name, ".."), { recursive: true });
+          Deno.copyFileSync(join(source, name), join(engines, name));
+        }
+      },
+      body: (engines) => {
+        const cache = join(dir, "cache");
+        assert.equal(materializeHarness(engines, cache), materializeHarness(source, cache));
+      },
+    })
+  )());
