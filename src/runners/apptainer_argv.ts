@@ -22,7 +22,8 @@ export function apptainerArgv(launch: HarnessLaunch, options: { image: string; p
     "--nv",
     "--containall",
     "--cleanenv",
-    ...(launch.allowNetwork ? [] : ["--network", "none"]),
+    // --network is read only with --net (a new network namespace); "none" leaves only a loopback interface.
+    ...(launch.allowNetwork ? [] : ["--net", "--network", "none"]),
     ...containerMounts(launch, "--bind"),
     ...Object.entries(env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     image,

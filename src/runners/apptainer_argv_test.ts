@@ -14,7 +14,6 @@ Deno.test("apptainerArgv() uses exec --nv --containall with the same mounts and 
   ]);
   assert.ok(values(argv, "--env").includes("CUDA_VISIBLE_DEVICES=GPU-aaa,GPU-bbb"));
   assert.ok(values(argv, "--env").includes("LLEM_SECRETS_FILE=/llem/secrets.env"));
-  assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(argv.slice(-5), [
     "/images/vllm.sif",
     "python3",
@@ -22,4 +21,17 @@ Deno.test("apptainerArgv() uses exec --nv --containall with the same mounts and 
     "--engine",
     "vllm",
   ]);
+});
+
+Deno.test("apptainerArgv() cuts the network with --net --network none: --network alone is ignored", () => {
+  // Apptainer reads --network only together with --net (a new network namespace); without --net the
+  // container keeps the host's network (apptainer/apptainer#822). "none" is the one network type
+  // unprivileged users may ask for: a namespace with only a loopback interface.
+  const argv = apptainerArgv(launch, { image: "/images/vllm.sif" });
+  const at = argv.indexOf("--net");
+  assert.ok(at > 0, "--net is given");
+  assert.deepEqual(argv.slice(at, at + 3), ["--net", "--network", "none"]);
+  assert.ok(at < argv.indexOf("/images/vllm.sif"), "before the image, where apptainer reads its options");
+  const online = apptainerArgv({ ...launch, allowNetwork: true }, { image: "/images/vllm.sif" });
+  assert.ok(!online.includes("--net") && !online.includes("--network"), "the host's network when allowed");
 });
