@@ -12,6 +12,11 @@ import { processArgv } from "./process_argv.ts";
 export interface SessionLaunch {
   argv: string[];
   env: Record<string, string>;
+  /**
+   * The names of llem's variables the started program keeps, when not all of them: the apptainer client,
+   * whose environment reaches into its container. Null: all of them (secrets never).
+   */
+  inherit: readonly string[] | null;
   /** Removes the container after a kill (container runners). */
   afterKill: string[] | null;
   /** Image (container runners) or Python (process), for the record. */
@@ -87,13 +92,23 @@ export function sessionLaunch(
   if (runner === "process") {
     const python = config.python ?? "python3";
     const started = processArgv(launch, python);
-    return { argv: started.argv, env: started.env, afterKill: null, image: null, python, readOnlyMounts };
+    return {
+      argv: started.argv,
+      env: started.env,
+      inherit: null,
+      afterKill: null,
+      image: null,
+      python,
+      readOnlyMounts,
+    };
   }
   const image = config.image ?? ENGINES[config.engine].defaultImage;
   if (runner === "apptainer") {
+    const started = apptainerArgv(launch, { image });
     return {
-      argv: apptainerArgv(launch, { image }),
-      env: {},
+      argv: started.argv,
+      env: started.env,
+      inherit: started.inherit,
       afterKill: null,
       image,
       python: "python3",
@@ -111,6 +126,7 @@ export function sessionLaunch(
   return {
     argv: runner === "docker" ? dockerArgv(launch, container) : podmanArgv(launch, container),
     env: {},
+    inherit: null,
     afterKill: containerRemoveArgv(runner, containerName),
     image,
     python: "python3",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { experimentSchema } from "../config/experiment_config.ts";
+import { APPTAINER_CLIENT_ENV } from "./apptainer_argv.ts";
 import { huggingFaceCacheDir } from "./hugging_face_cache_dir.ts";
 import { type LaunchHost, sessionLaunch } from "./session_launch.ts";
 
@@ -76,4 +77,17 @@ Deno.test("sessionLaunch() applies the config's memory_limit and labels the cont
   assert.ok(launched.argv.includes("io.llem.owner=/tmp/llem-1000/h-1-abcd1234"));
   const unlimited = sessionLaunch(experimentSchema.parse({ model: "org/m" }), "docker", options(host([])));
   assert.ok(!unlimited.argv.includes("--memory"));
+});
+
+Deno.test("sessionLaunch() under apptainer gives the container's variables by APPTAINERENV_ and a clean client", () => {
+  const config = experimentSchema.parse({ model: "org/model", runner: "apptainer", image: "/sif/vllm.sif" });
+  const launched = sessionLaunch(config, "apptainer", options(host(["/home/u/.cache/huggingface/hub"])));
+  assert.equal(launched.image, "/sif/vllm.sif");
+  assert.equal(launched.env.APPTAINERENV_CUDA_VISIBLE_DEVICES, "GPU-a");
+  assert.equal(launched.env.APPTAINERENV_HF_HUB_CACHE, "/home/u/.cache/huggingface/hub");
+  assert.equal(launched.env.APPTAINERENV_HF_HUB_OFFLINE, "1");
+  assert.deepEqual(launched.inherit, APPTAINER_CLIENT_ENV);
+  for (const runner of ["docker", "podman", "process"] as const) {
+    assert.equal(sessionLaunch(config, runner, options(host([]))).inherit, null, runner);
+  }
 });

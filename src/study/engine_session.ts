@@ -77,6 +77,7 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     harness = await context.ports.startSession({
       argv: launch.argv,
       env: launch.env,
+      inherit: launch.inherit,
       afterKill: launch.afterKill,
       logPath: target.logPath,
       limits: {
