@@ -40,7 +40,16 @@ export interface ApptainerLaunch {
  */
 export function apptainerArgv(
   launch: HarnessLaunch,
-  options: { image: string; python?: string },
+  options: {
+    image: string;
+    /**
+     * The container's /tmp, /var/tmp and $HOME (--workdir): a folder on the host's disk. Without one they are
+     * in a tmpfs of `sessiondir max size` (apptainer.conf; 64 MiB by default), which compilers' caches
+     * (Triton, TorchInductor) outgrow.
+     */
+    workDir?: string;
+    python?: string;
+  },
 ): ApptainerLaunch {
   const { image, python = "python3" } = options;
   const adapter = launch.adapterPath ? CONTAINER_ADAPTER : undefined;
@@ -56,6 +65,7 @@ export function apptainerArgv(
     "--containall",
     // Implied by --containall; said outright, because the isolation rests on it.
     "--cleanenv",
+    ...(options.workDir ? ["--workdir", options.workDir] : []),
     // --network is read only with --net (a new network namespace); "none" leaves only a loopback interface.
     ...(launch.allowNetwork ? [] : ["--net", "--network", "none"]),
     ...containerMounts(launch, "--bind"),

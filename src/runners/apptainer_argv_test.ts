@@ -52,6 +52,12 @@ Deno.test("apptainerArgv() binds the harness, model, cache and secrets read-only
   assert.deepEqual(adapted.argv.slice(-2), ["--adapter-path", "/llem/adapter/adapter.py"]);
 });
 
+Deno.test("apptainerArgv() puts the container's /tmp and $HOME in the session's work folder, not a 64 MiB tmpfs", () => {
+  const { argv } = apptainerArgv(launch, { image: IMAGE, workDir: "/tmp/llem-0/h-1-ab/workdir-x" });
+  assert.deepEqual(values(optionsOf(argv), "--workdir"), ["/tmp/llem-0/h-1-ab/workdir-x"]);
+  assert.deepEqual(values(apptainerArgv(launch, { image: IMAGE }).argv, "--workdir"), []);
+});
+
 Deno.test("apptainerArgv() mounts nothing of the host but those binds: no home, no working directory", () => {
   const { argv } = apptainerArgv(launch, { image: IMAGE });
   const options = optionsOf(argv);

@@ -62,6 +62,8 @@ export function sessionLaunch(
     gpuUuids: string[];
     harnessDir: string;
     exchangeDir: string;
+    /** Apptainer's --workdir (SessionFiles.workDir). */
+    workDir?: string | null;
     secretsFile: string | null;
     /** Replace the engine's adapter (the test engine). */
     adapterPath: string | null;
@@ -104,7 +106,10 @@ export function sessionLaunch(
   }
   const image = config.image ?? ENGINES[config.engine].defaultImage;
   if (runner === "apptainer") {
-    const started = apptainerArgv(launch, { image });
+    const started = apptainerArgv(launch, {
+      image,
+      ...(options.workDir ? { workDir: options.workDir } : {}),
+    });
     return {
       argv: started.argv,
       env: started.env,

@@ -81,8 +81,12 @@ Deno.test("sessionLaunch() applies the config's memory_limit and labels the cont
 
 Deno.test("sessionLaunch() under apptainer gives the container's variables by APPTAINERENV_ and a clean client", () => {
   const config = experimentSchema.parse({ model: "org/model", runner: "apptainer", image: "/sif/vllm.sif" });
-  const launched = sessionLaunch(config, "apptainer", options(host(["/home/u/.cache/huggingface/hub"])));
+  const launched = sessionLaunch(config, "apptainer", {
+    ...options(host(["/home/u/.cache/huggingface/hub"])),
+    workDir: "/tmp/llem-0/o/workdir-1",
+  });
   assert.equal(launched.image, "/sif/vllm.sif");
+  assert.equal(launched.argv[launched.argv.indexOf("--workdir") + 1], "/tmp/llem-0/o/workdir-1");
   assert.equal(launched.env.APPTAINERENV_CUDA_VISIBLE_DEVICES, "GPU-a");
   assert.equal(launched.env.APPTAINERENV_HF_HUB_CACHE, "/home/u/.cache/huggingface/hub");
   assert.equal(launched.env.APPTAINERENV_HF_HUB_OFFLINE, "1");

@@ -57,6 +57,7 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     gpuUuids: target.gpus.map((gpu) => gpu.info.uuid),
     harnessDir: context.harnessDir,
     exchangeDir: given.exchangeDir,
+    workDir: given.workDir,
     secretsFile: given.secretsFile,
     adapterPath: context.request.adapterPath,
     owner: given.owner,
