@@ -7,6 +7,18 @@ import {
   type HarnessLaunch,
 } from "./harness_launch.ts";
 
+/** The command that runs Apptainer containers: Apptainer, or Singularity where only it is installed. */
+export type ApptainerProgram = "apptainer" | "singularity";
+
+/**
+ * The prefix that makes a variable of the client's environment one of the container's, under --cleanenv.
+ * Apptainer still reads SINGULARITYENV_ (with a deprecation warning); Singularity knows only its own.
+ */
+const CONTAINER_ENV_PREFIX: Readonly<Record<ApptainerProgram, string>> = {
+  apptainer: "APPTAINERENV_",
+  singularity: "SINGULARITYENV_",
+};
+
 /**
  * The only variables of llem's environment the apptainer client is started with: where it finds its helpers
  * and the NVIDIA tools `--nv` binds (PATH), and where it keeps its caches and temporary files. Every other
@@ -21,12 +33,14 @@ export const APPTAINER_CLIENT_ENV: readonly string[] = [
   "XDG_RUNTIME_DIR",
   "APPTAINER_CACHEDIR",
   "APPTAINER_TMPDIR",
+  "SINGULARITY_CACHEDIR",
+  "SINGULARITY_TMPDIR",
 ];
 
 /** How a session starts under Apptainer: the command, and the client's environment. */
 export interface ApptainerLaunch {
   argv: string[];
-  /** The container's variables, each as APPTAINERENV_<NAME>: the only way they reach it. */
+  /** The container's variables, each as APPTAINERENV_<NAME> (SINGULARITYENV_): the only way they reach it. */
   env: Record<string, string>;
   /** The names of llem's variables the client keeps (APPTAINER_CLIENT_ENV). */
   inherit: readonly string[];
@@ -48,10 +62,12 @@ export function apptainerArgv(
      * (Triton, TorchInductor) outgrow.
      */
     workDir?: string;
+    /** The command to run (ApptainerProgram); apptainer unless only singularity is installed. */
+    program?: ApptainerProgram;
     python?: string;
   },
 ): ApptainerLaunch {
-  const { image, python = "python3" } = options;
+  const { image, python = "python3", program = "apptainer" } = options;
   const adapter = launch.adapterPath ? CONTAINER_ADAPTER : undefined;
   const inside = {
     ...containerEnv(launch),
@@ -59,7 +75,7 @@ export function apptainerArgv(
     CUDA_VISIBLE_DEVICES: launch.gpuUuids.join(","),
   };
   const argv = [
-    "apptainer",
+    program,
     "exec",
     "--nv",
     "--containall",
@@ -73,7 +89,7 @@ export function apptainerArgv(
     ...harnessCommand(launch, { python, harnessDir: CONTAINER_HARNESS_DIR, adapter }),
   ];
   const env = Object.fromEntries(
-    Object.entries(inside).map(([name, value]) => [`APPTAINERENV_${name}`, value]),
+    Object.entries(inside).map(([name, value]) => [`${CONTAINER_ENV_PREFIX[program]}${name}`, value]),
   );
   return { argv, env, inherit: APPTAINER_CLIENT_ENV };
 }

@@ -129,3 +129,12 @@ Deno.test("apptainerArgv() cuts the network with --net --network none: --network
   const online = apptainerArgv({ ...launch, allowNetwork: true }, { image: IMAGE }).argv;
   assert.ok(!online.includes("--net") && !online.includes("--network"), "the host's network when allowed");
 });
+
+Deno.test("apptainerArgv() runs singularity where only it is installed, variables as SINGULARITYENV_", () => {
+  const { argv, env } = apptainerArgv(launch, { image: IMAGE, program: "singularity" });
+  assert.deepEqual(argv.slice(0, 2), ["singularity", "exec"]);
+  assert.deepEqual(argv.slice(2, 5), ["--nv", "--containall", "--cleanenv"]);
+  // Singularity knows only its own prefix; an APPTAINERENV_ variable would never reach the container.
+  assert.equal(env.SINGULARITYENV_CUDA_VISIBLE_DEVICES, "GPU-aaa,GPU-bbb");
+  assert.ok(Object.keys(env).every((name) => name.startsWith("SINGULARITYENV_")));
+});

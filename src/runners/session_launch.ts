@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
-import { apptainerArgv } from "./apptainer_argv.ts";
+import { apptainerArgv, type ApptainerProgram } from "./apptainer_argv.ts";
 import type { ConcreteRunner } from "./concrete_runner.ts";
 import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
 import { containerUser } from "./container_user.ts";
@@ -64,6 +64,8 @@ export function sessionLaunch(
     exchangeDir: string;
     /** Apptainer's --workdir (SessionFiles.workDir). */
     workDir?: string | null;
+    /** The command of runner apptainer: apptainer, or singularity where only it is installed. */
+    program?: ApptainerProgram;
     secretsFile: string | null;
     /** Replace the engine's adapter (the test engine). */
     adapterPath: string | null;

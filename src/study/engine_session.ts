@@ -58,6 +58,7 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     harnessDir: context.harnessDir,
     exchangeDir: given.exchangeDir,
     workDir: given.workDir,
+    ...(target.runner.program ? { program: target.runner.program } : {}),
     secretsFile: given.secretsFile,
     adapterPath: context.request.adapterPath,
     owner: given.owner,

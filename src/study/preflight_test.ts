@@ -130,3 +130,34 @@ Deno.test(
     assert.deepEqual(again.problems.filter((p) => p.check === "model"), []);
   }),
 );
+
+Deno.test(
+  "preflight() runs Apptainer's experiments with singularity where only it is installed",
+  inTempDir(async (dir) => {
+    const yaml = `name: p\n${quickExperiment().replace("runner: process", "runner: apptainer")}`;
+    const probe = (program?: "singularity") => () =>
+      Promise.resolve([{
+        runtime: "apptainer" as const,
+        ...(program ? { program } : {}),
+        installed: true,
+        usable: true,
+        version: "4.1.0",
+        nvidiaSupport: null,
+        detail: "singularity-ce version 4.1.0",
+      }]);
+    const run = async (program?: "singularity") =>
+      (await preflight(fakeRequest(yaml, dir), {
+        gpuSystem: null,
+        nvmlFailure: null,
+        runs: 1,
+        probe: probe(program),
+      }))
+        .runners;
+    assert.deepEqual([...(await run("singularity")).values()], [{
+      runner: "apptainer",
+      reason: null,
+      program: "singularity",
+    }]);
+    assert.deepEqual([...(await run()).values()], [{ runner: "apptainer", reason: null }]);
+  }),
+);
