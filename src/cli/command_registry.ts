@@ -34,6 +34,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./gpus_command.ts")).gpusCommand,
   },
   {
+    name: "images",
+    summary: "save an engine's image to a file, or load one, for machines without a registry (and Apptainer)",
+    load: async () => (await import("./images_command.ts")).imagesCommand,
+  },
+  {
     name: "init",
     summary: "print (or write) a commented starter experiment or study config",
     load: async () => (await import("./init_command.ts")).initCommand,
