@@ -1,4 +1,5 @@
 import type { GpuInfo, GpuProcess } from "../gpu/gpu.ts";
+import type { ApptainerImageProblem } from "../runners/apptainer_image.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
 import type { RunningFrom } from "../runners/running_from.ts";
 
@@ -26,7 +27,17 @@ export interface DoctorFacts {
   runningFrom: RunningFrom;
   /** llem's cache folder (harness copies, the single binary's DuckDB library), and why it cannot be written. */
   cache: { dir: string; refused: string | null };
+  /**
+   * The images of a config's experiments that run under Apptainer, each with what stops Apptainer from
+   * starting it offline; null when no config was given or none of its experiments asks for Apptainer.
+   */
+  apptainerImages?: { image: string; problem: ApptainerImageProblem | null }[] | null;
 }
+
+/** How to make a .sif from a Docker image without a registry: what doctor tells where Apptainer is. */
+export const SIF_FROM_DOCKER = "Apptainer runs .sif files; to make one offline: docker save IMAGE -o x.tar " +
+  "(or llem images save ENGINE -o x.tar) where Docker has the image, then apptainer build x.sif " +
+  "docker-archive:x.tar, and set image: x.sif";
 
 /** Below this free space in the output folder, doctor warns (timeseries of long studies add up). */
 export const MIN_FREE_DISK_BYTES = 5 * 2 ** 30;
@@ -122,10 +133,12 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
   }
   for (const runtime of facts.runtimes) {
     const title = runtime.runtime;
+    // A runtime the config asks for is needed; any other is one choice among several.
+    const missing = title === "apptainer" && facts.apptainerImages ? "fail" : "warn";
     if (!runtime.installed) {
-      checks.push({ name: title, status: "warn", detail: "not installed", fix: runtimeFix(title) });
+      checks.push({ name: title, status: missing, detail: "not installed", fix: runtimeFix(title) });
     } else if (!runtime.usable) {
-      checks.push({ name: title, status: "warn", detail: runtime.detail, fix: runtimeFix(title) });
+      checks.push({ name: title, status: missing, detail: runtime.detail, fix: runtimeFix(title) });
     } else if (title === "docker" && runtime.nvidiaSupport === false) {
       checks.push({
         name: title,
@@ -138,6 +151,7 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
       checks.push({ name: title, status: "ok", detail: `${runtime.version ?? ""} ${runtime.detail}`.trim() });
     }
   }
+  checks.push(...apptainerImageChecks(facts));
   checks.push(cpuEnergyCheck(facts.cpuEnergy));
   if (facts.freeDiskBytes === null) {
     checks.push({
@@ -203,6 +217,22 @@ function cacheCheck(cache: DoctorFacts["cache"]): DoctorCheck {
     detail: `cannot write ${cache.dir}: ${cache.refused}; llem copies its harness there before a study`,
     fix: 'set LLEM_CACHE_DIR to a folder llem can write; on a cluster a node-local one, "$TMPDIR/llem-cache"',
   };
+}
+
+/**
+ * The images a config runs under Apptainer, each startable offline or failed with the way to a .sif;
+ * without a config, where Apptainer is usable, how to make a .sif from a Docker image offline.
+ */
+function apptainerImageChecks(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.apptainerImages) {
+    return facts.apptainerImages.map(({ image, problem }): DoctorCheck =>
+      problem
+        ? { name: "apptainer image", status: "fail", detail: problem.message, fix: problem.fix }
+        : { name: "apptainer image", status: "ok", detail: `${image}: Apptainer can start it here, offline` }
+    );
+  }
+  const usable = facts.runtimes.some((r) => r.runtime === "apptainer" && r.usable);
+  return usable ? [{ name: "apptainer images", status: "ok", detail: SIF_FROM_DOCKER }] : [];
 }
 
 /** CPU and DRAM energy is optional: without it, results say why (a warning, never a failure). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gpuInfoFixture } from "../../tests/gpu_info_fixture.ts";
-import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES } from "./doctor_checks.ts";
+import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES, SIF_FROM_DOCKER } from "./doctor_checks.ts";
 
 const info = gpuInfoFixture;
 
@@ -153,4 +153,51 @@ Deno.test("doctorChecks() warns about a cache llem cannot write, with LLEM_CACHE
   assert.equal(cache.status, "warn");
   assert.match(cache.detail, /^cannot write \/ro\/cache: the file system is read-only/);
   assert.match(cache.fix!, /LLEM_CACHE_DIR/);
+});
+
+const apptainer = (usable: boolean): DoctorFacts["runtimes"][number] => ({
+  runtime: "apptainer",
+  installed: usable,
+  usable,
+  version: usable ? "1.3.4" : null,
+  nvidiaSupport: null,
+  detail: usable ? "apptainer version 1.3.4" : "apptainer: it is not installed (not on PATH)",
+});
+
+Deno.test("doctorChecks() tells, where Apptainer is, how to make a .sif from a Docker image offline", () => {
+  const checks = doctorChecks(facts({ runtimes: [apptainer(true)] }));
+  assert.deepEqual(checks.find((c) => c.name === "apptainer images"), {
+    name: "apptainer images",
+    status: "ok",
+    detail: SIF_FROM_DOCKER,
+  });
+  assert.match(
+    SIF_FROM_DOCKER,
+    /docker save IMAGE -o x\.tar .* apptainer build x\.sif docker-archive:x\.tar/,
+  );
+  // Without Apptainer and without a config that asks for it: one choice among several, a warning.
+  const without = doctorChecks(facts({ runtimes: [apptainer(false)] }));
+  assert.equal(without.find((c) => c.name === "apptainer images"), undefined);
+  assert.equal(without.find((c) => c.name === "apptainer")?.status, "warn");
+});
+
+Deno.test("doctorChecks() fails a config's Apptainer image it cannot start offline, and a missing Apptainer", () => {
+  const problem = {
+    message: "image vllm/vllm-openai:v0.33.0 is a registry name, not a file",
+    fix: "docker save ...",
+  };
+  const checks = doctorChecks(facts({
+    runtimes: [apptainer(false)],
+    apptainerImages: [{ image: "vllm/vllm-openai:v0.33.0", problem }, { image: "/sif/t.sif", problem: null }],
+  }));
+  assert.deepEqual(checks.filter((c) => c.name.startsWith("apptainer")), [
+    {
+      name: "apptainer",
+      status: "fail",
+      detail: "not installed",
+      fix: "install Apptainer (apptainer.org), or use another runner",
+    },
+    { name: "apptainer image", status: "fail", detail: problem.message, fix: "docker save ..." },
+    { name: "apptainer image", status: "ok", detail: "/sif/t.sif: Apptainer can start it here, offline" },
+  ]);
 });
