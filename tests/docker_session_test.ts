@@ -269,6 +269,16 @@ dockerTest("garbage and out-of-order messages from a container are protocol viol
   });
 });
 
+dockerTest(
+  "a container session's engine runs with the Hugging Face offline switches (it loads only if so)",
+  async (image) => {
+    const expect_env = { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", LLEM_TEST_VISIBLE: "plain" };
+    await withSession(image, { expect_env }, async ({ session }) => {
+      assert.equal(await session.stop(), 0);
+    });
+  },
+);
+
 dockerTest("a harness error arrives typed from a container, with its traceback", async (image) => {
   await withSession(image, { fail: "raise" }, async ({ session }) => {
     await assert.rejects(

@@ -78,7 +78,8 @@ export function sessionLaunch(
   const localModel = localModelPath(config.model, host.cwd, host.exists);
   const cache = host.huggingFaceCache;
   const readOnlyMounts = localModel ? [localModel] : cache && host.exists(cache) ? [cache] : [];
-  const env: Record<string, string> = {};
+  // Offline, the engine's own switches too (the Hugging Face ones come with every launch: offlineEnv()).
+  const env: Record<string, string> = config.allow_network ? {} : { ...ENGINES[config.engine].offlineEnv };
   if (!localModel && cache && host.exists(cache)) env.HF_HUB_CACHE = cache;
   const launch: HarnessLaunch = {
     engine: config.engine,
