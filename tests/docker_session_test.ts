@@ -12,6 +12,7 @@ import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv } from "../src/ru
 import { containerUser } from "../src/runners/container_user.ts";
 import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
+import { containerCheckArgv } from "../src/runners/readiness_argv.ts";
 import { runProgram } from "../src/runners/run_program.ts";
 import { tmpDirOf } from "../src/runners/llem_runtime_dir.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
@@ -276,6 +277,23 @@ dockerTest(
     await withSession(image, { expect_env }, async ({ session }) => {
       assert.equal(await session.stop(), 0);
     });
+  },
+);
+
+dockerTest(
+  "a container for an image Docker does not have fails at once: llem's runs never pull",
+  async () => {
+    const absent = `llem-test-absent:${crypto.randomUUID().slice(0, 8)}`;
+    const started = Date.now();
+    const result = await runProgram(
+      containerCheckArgv("docker", { image: absent, gpuUuids: [], user: engineUser }),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.notEqual(result.code, 0);
+    assert.doesNotMatch(result.stderr, /Unable to find image .* locally|Pulling/i, "docker tried to pull");
+    assert.ok(Date.now() - started < 30_000);
   },
 );
 

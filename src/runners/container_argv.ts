@@ -37,6 +37,12 @@ export function containerLimits(memoryLimit: string | null | undefined): string[
   ];
 }
 
+/**
+ * `run` starts the image the store has, or fails: Docker and Podman would otherwise pull a missing image
+ * from a registry, which is llem reaching the network (preflight has already checked it is there).
+ */
+export const NEVER_PULL = ["--pull", "never"] as const;
+
 /** The command that removes a session's container: killing the client does not stop the container. */
 export function containerRemoveArgv(runtime: "docker" | "podman", containerName: string): string[] {
   return [runtime, "rm", "--force", containerName];
@@ -64,6 +70,7 @@ function containerArgv(
     runtime,
     "run",
     "--rm",
+    ...NEVER_PULL,
     "--interactive",
     // A minimal init as PID 1 forwards signals and reaps zombies; an engine as PID 1 ignores SIGTERM.
     "--init",

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { container, launch, values } from "../../tests/harness_launch_fixture.ts";
 import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
+import { containerCheckArgv } from "./readiness_argv.ts";
 
 Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
   const argv = dockerArgv(launch, container);
-  assert.deepEqual(argv.slice(0, 5), ["docker", "run", "--rm", "--interactive", "--init"]);
+  assert.deepEqual(argv.slice(0, 7), ["docker", "run", "--rm", "--pull", "never", "--interactive", "--init"]);
   assert.deepEqual(values(argv, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
   assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
@@ -86,4 +87,17 @@ Deno.test("dockerArgv() labels the container with its session and, when known, t
     "io.llem.owner=/tmp/llem-1000/host-42-abcd1234",
     "io.llem.host=host",
   ]);
+});
+
+Deno.test("dockerArgv(), podmanArgv() and the preflight check never pull: a missing image fails, offline", () => {
+  const argvs = [
+    dockerArgv(launch, container),
+    podmanArgv(launch, container),
+    containerCheckArgv("docker", { image: container.image, gpuUuids: [], user: "1000:1000" }),
+    containerCheckArgv("podman", { image: container.image, gpuUuids: [], user: "1000:1000" }),
+  ];
+  for (const argv of argvs) {
+    assert.deepEqual(values(argv, "--pull"), ["never"], argv.join(" "));
+    assert.ok(argv.indexOf("--pull") < argv.indexOf(container.image), "an option of run, before the image");
+  }
 });

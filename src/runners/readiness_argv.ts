@@ -1,4 +1,4 @@
-import { containerGpuFlags, containerLimits } from "./container_argv.ts";
+import { containerGpuFlags, containerLimits, NEVER_PULL } from "./container_argv.ts";
 import { containerLabels, type ContainerOwner } from "./container_labels.ts";
 
 /** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
@@ -29,6 +29,7 @@ export function containerCheckArgv(
     runtime,
     "run",
     "--rm",
+    ...NEVER_PULL,
     ...(options.name ? ["--name", options.name, ...containerLabels(options.name, options.owner)] : []),
     ...containerGpuFlags(runtime, gpuUuids),
     "--network",
