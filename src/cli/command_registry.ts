@@ -80,7 +80,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "schema",
     summary: "print the JSON Schema of configs (experiment, study) or of result.json",
     load: async () => (await import("./schema_command.ts")).schemaCommand,
-  },  {
+  },
+  {
     name: "slurm",
     summary: "an sbatch array script running one study as N shards into one directory; status of each shard",
     load: async () => (await import("./slurm_command.ts")).slurmCommand,

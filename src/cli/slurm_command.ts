@@ -67,11 +67,18 @@ export const slurmCommand: Command = {
       value: "FILE",
       description: "where to write the script (default DIR/_slurm/llem.sbatch)",
     },
-    { name: "submit", type: "boolean", description: "submit it with sbatch (exit 3 where there is no Slurm)" },
+    {
+      name: "submit",
+      type: "boolean",
+      description: "submit it with sbatch (exit 3 where there is no Slurm)",
+    },
     { name: "json", type: "boolean", description: "status: one JSON document" },
   ],
   examples: [
-    ["llem slurm study.yaml --array 8 --gpus-per-task 1 --time 04:00:00", "write the script; submit it yourself"],
+    [
+      "llem slurm study.yaml --array 8 --gpus-per-task 1 --time 04:00:00",
+      "write the script; submit it yourself",
+    ],
     ["llem slurm study.yaml --partition gpu --gpus-per-task 1 --submit", "write and submit"],
     ["llem slurm status results/study_2026-11-30T10-00-00", "each shard's progress"],
   ],
@@ -79,7 +86,10 @@ export const slurmCommand: Command = {
     const [first, dir] = args.positionals;
     if (first === "status" && dir !== undefined) return status(resolve(io.cwd, dir), { args, io });
     if (dir !== undefined) {
-      throw new UsageError(`unexpected argument "${dir}"`, "llem slurm CONFIG [options], or llem slurm status DIR");
+      throw new UsageError(
+        `unexpected argument "${dir}"`,
+        "llem slurm CONFIG [options], or llem slurm status DIR",
+      );
     }
     return await writeScript(first!, { args, io });
   },
@@ -94,10 +104,13 @@ async function writeScript(config: string, call: { args: CommandArgs; io: CliIo 
   const gpusPerTask = positiveInt(args.values["gpus-per-task"], "--gpus-per-task");
   const studyDir = args.values["study-dir"] !== undefined
     ? resolve(io.cwd, args.values["study-dir"] as string)
-    : claimStudyDir(resolve(io.cwd, (args.values.output as string | undefined) ?? plan.execution.output_dir), {
-      name: plan.study_name,
-      now: new Date(),
-    });
+    : claimStudyDir(
+      resolve(io.cwd, (args.values.output as string | undefined) ?? plan.execution.output_dir),
+      {
+        name: plan.study_name,
+        now: new Date(),
+      },
+    );
   const logDir = join(studyDir, "_slurm");
   makeDirectory(logDir);
   const scriptPath = args.values.script !== undefined
@@ -167,7 +180,9 @@ function status(dir: string, call: { args: CommandArgs; io: CliIo }): number {
   }
   const shards = shardProgress(dir, { manifest, runs: readStoredPlan(dir).runs });
   if (call.args.values.json) {
-    call.io.out(JSON.stringify({ dir, status: manifest.status, summary: manifest.summary, shards }, null, 2) + "\n");
+    call.io.out(
+      JSON.stringify({ dir, status: manifest.status, summary: manifest.summary, shards }, null, 2) + "\n",
+    );
     return EXIT.ok;
   }
   const rows = shards.map((s) => [
