@@ -129,3 +129,41 @@ Deno.test("--shard refuses what would mix studies: out of range, another split, 
     assert.match(results.stderr, /shard-0-of-3 is not one of the study's 2 shards/);
   });
 });
+
+Deno.test("a shard killed with SIGKILL reads as interrupted, not running; folders that are not studies are refused", async () => {
+  await withStudy(studyYaml, async (study) => {
+    const dir = join(study.dir, "sharded");
+    const child = llem(["run", study.file, dir, "--shard", "0/1"], study);
+    for (let i = 0; i < 1200; i++) {
+      try {
+        if (readManifest(dir).experiments.some((r) => r.status === "completed")) break;
+      } catch { /* not created yet */ }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill("SIGKILL");
+    await child.output();
+    // The part still says running (nobody wrote its end), but no llem holds its lock.
+    assert.equal(
+      JSON.parse(Deno.readTextFileSync(join(dir, "manifest.shard-0-of-1.json"))).status,
+      "running",
+    );
+    assert.equal(readManifest(dir).status, "interrupted");
+    const status = await run(["slurm", "status", dir], study);
+    assert.match(status.stdout, /^0 +interrupted/m);
+    // A folder holding other things never becomes a study; a file is not a folder.
+    Deno.mkdirSync(join(study.dir, "busy"));
+    Deno.writeTextFileSync(join(study.dir, "busy", "notes.txt"), "mine");
+    const foreign = await run(["run", study.file, join(study.dir, "busy"), "--shard", "0/2"], study);
+    assert.equal(foreign.code, 2, foreign.stderr);
+    assert.match(foreign.stderr, /is not an llem study and is not empty \(notes\.txt\)/);
+    const file = await run(
+      ["run", study.file, join(study.dir, "busy", "notes.txt"), "--shard", "0/2"],
+      study,
+    );
+    assert.equal(file.code, 2, file.stderr);
+    assert.match(file.stderr, /is a file/);
+    const both = await run(["run", study.file, dir, "--shard", "0/1", "--resume"], study);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--shard takes neither --resume nor -o/);
+  });
+});

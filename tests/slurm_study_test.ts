@@ -135,6 +135,9 @@ Deno.test("llem slurm without Slurm: the script is written, --submit exits 3 say
       Deno.readTextFileSync(join(dir, "_slurm", "llem.sbatch")),
       /--shard "\$SLURM_ARRAY_TASK_ID\/3"/,
     );
+    const early = await run(["slurm", "status", dir], study);
+    assert.equal(early.code, 0, early.stderr);
+    assert.match(early.stdout, /no shard has started yet/);
     const badArray = await run(
       ["slurm", study.file, "--array", "0", "--study-dir", join(study.dir, "b")],
       study,
@@ -146,5 +149,8 @@ Deno.test("llem slurm without Slurm: the script is written, --submit exits 3 say
     const notSharded = await run(["slurm", "status", studyDirs(study)[0]!], study);
     assert.equal(notSharded.code, 2);
     assert.match(notSharded.stderr, /not one split into shards/);
+    const intoWhole = await run(["slurm", study.file, "--study-dir", studyDirs(study)[0]!], study);
+    assert.equal(intoWhole.code, 2);
+    assert.match(intoWhole.stderr, /is a study of its own, not one split into shards/);
   });
 });

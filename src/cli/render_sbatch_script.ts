@@ -1,5 +1,8 @@
 import { shellQuote } from "./shell_quote.ts";
 
+/** How often a task requeues itself before it gives up (the shard stays resumable by hand). */
+export const MAX_REQUEUES = 20;
+
 /** What an sbatch array script for a sharded study needs. */
 export interface SbatchScript {
   jobName: string;
@@ -12,6 +15,8 @@ export interface SbatchScript {
   studyDir: string;
   /** Where each task's output goes (created before submission: Slurm does not make folders). */
   logDir: string;
+  /** The folder llem slurm ran in: each task runs there, so relative paths in the config mean the same. */
+  workDir: string;
   partition: string | null;
   gpusPerTask: number | null;
   time: string | null;
@@ -36,7 +41,9 @@ export function renderSbatchScript(script: SbatchScript): string {
     "--requeue",
     `--signal=B:TERM@${script.signalSeconds}`,
     "--open-mode=append",
-    `--output=${script.logDir}/shard-%a.out`,
+    `--chdir="${script.workDir.replaceAll('"', '\\"')}"`,
+    // Quoted for a path with spaces; a % of the path doubled, since Slurm expands %a and the like.
+    `--output="${script.logDir.replaceAll("%", "%%").replaceAll('"', '\\"')}/shard-%a.out"`,
     ...(script.partition ? [`--partition=${script.partition}`] : []),
     ...(script.gpusPerTask ? [`--gres=gpu:${script.gpusPerTask}`] : []),
     ...(script.time ? [`--time=${script.time}`] : []),
@@ -66,7 +73,8 @@ export function renderSbatchScript(script: SbatchScript): string {
     "llem_pid=$!",
     'wait "$llem_pid"; status=$?',
     'while kill -0 "$llem_pid" 2>/dev/null; do wait "$llem_pid"; status=$?; done',
-    'if [ "$status" -eq 130 ]; then',
+    "# At most MAX_REQUEUES times: a run longer than the time limit would otherwise requeue forever.",
+    `if [ "$status" -eq 130 ] && [ "\${SLURM_RESTART_COUNT:-0}" -lt ${MAX_REQUEUES} ]; then`,
     '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
     "fi",
     'exit "$status"',

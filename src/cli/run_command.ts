@@ -95,6 +95,12 @@ export const runCommand: Command = {
         `every shard names the same directory: llem run CONFIG results/my-study --shard ${shard.index}/${shard.count}`,
       );
     }
+    if (shard !== null && (args.values.resume || args.values.output !== undefined)) {
+      throw new UsageError(
+        `--shard takes neither --resume nor -o: the same command starts and resumes the shard, in ${given}`,
+        `llem run CONFIG ${given} --shard ${shard.index}/${shard.count}`,
+      );
+    }
     if (given !== undefined && !args.values.resume && shard === null) {
       throw new UsageError(`unexpected argument "${given}"`, `to resume that study directory, add --resume`);
     }

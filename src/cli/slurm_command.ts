@@ -1,16 +1,21 @@
 import { join, resolve } from "node:path";
 import { assignShards } from "../config/assign_shards.ts";
+import type { StudyPlan } from "../config/build_plan.ts";
+import { MAX_SHARD_COUNT } from "../config/parse_shard.ts";
 import { planStudy } from "../config/plan_study.ts";
 import { NotReadyError } from "../errors/not_ready_error.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { claimStudyDir } from "../results/claim_study_dir.ts";
 import { readStoredPlan } from "../results/load_study.ts";
+import { isFile } from "../results/is_file.ts";
 import { readManifest } from "../results/manifest_store.ts";
+import { MANIFEST_FILE } from "../results/study_layout.ts";
 import { shardProgress } from "../results/shard_progress.ts";
 import { makeDirectory } from "../results/write_error.ts";
 import { llemInvocation } from "../runners/llem_invocation.ts";
 import { submitSbatch } from "../runners/submit_sbatch.ts";
 import { readConfigFile } from "../study/read_config_file.ts";
+import { checkStudyMatches } from "../study/study_request.ts";
 import type { CliIo } from "./cli_io.ts";
 import type { Command, CommandArgs } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
@@ -100,10 +105,13 @@ async function writeScript(config: string, call: { args: CommandArgs; io: CliIo 
   const configPath = resolve(io.cwd, config);
   const plan = planStudy(configPath, readConfigFile);
   const groups = new Set(assignShards(plan.runs, Math.max(1, plan.runs.length))).size;
-  const shards = positiveInt(args.values.array, "--array") ?? Math.max(1, groups);
+  const shards = positiveInt(args.values.array, "--array") ?? Math.min(Math.max(1, groups), MAX_SHARD_COUNT);
+  if (shards > MAX_SHARD_COUNT) {
+    throw new UsageError(`--array ${shards}: at most ${MAX_SHARD_COUNT} shards`, "give fewer array tasks");
+  }
   const gpusPerTask = positiveInt(args.values["gpus-per-task"], "--gpus-per-task");
   const studyDir = args.values["study-dir"] !== undefined
-    ? resolve(io.cwd, args.values["study-dir"] as string)
+    ? checkedStudyDir(resolve(io.cwd, args.values["study-dir"] as string), { plan, shards })
     : claimStudyDir(
       resolve(io.cwd, (args.values.output as string | undefined) ?? plan.execution.output_dir),
       {
@@ -125,6 +133,7 @@ async function writeScript(config: string, call: { args: CommandArgs; io: CliIo 
       configPath,
       studyDir,
       logDir,
+      workDir: io.cwd,
       partition: (args.values.partition as string | undefined) ?? null,
       gpusPerTask,
       time: (args.values.time as string | undefined) ?? null,
@@ -170,7 +179,53 @@ async function submit(scriptPath: string, where: { io: CliIo; studyDir: string }
   return EXIT.ok;
 }
 
+/**
+ * A --study-dir the array's shards can run into: new, empty but for llem slurm's folder, or this plan's
+ * study split the same way (the shards would refuse anything else, each task failing; better now).
+ */
+function checkedStudyDir(dir: string, study: { plan: StudyPlan; shards: number }): string {
+  if (!isFile(join(dir, MANIFEST_FILE))) {
+    const foreign = existingEntries(dir).filter((name) => name !== "_slurm");
+    if (foreign.length > 0) {
+      throw new UsageError(
+        `--study-dir ${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")})`,
+        "name a new directory for the study",
+      );
+    }
+    return dir;
+  }
+  const manifest = readManifest(dir);
+  if (manifest.shards !== study.shards) {
+    throw new UsageError(
+      manifest.shards === undefined
+        ? `--study-dir ${dir} is a study of its own, not one split into shards`
+        : `--study-dir ${dir} is split into ${manifest.shards} shards, not ${study.shards}`,
+      manifest.shards === undefined
+        ? "name a new directory"
+        : `give --array ${manifest.shards}, or a new directory`,
+    );
+  }
+  checkStudyMatches(study.plan, { dir, manifest });
+  return dir;
+}
+
+function existingEntries(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((entry) => entry.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new UsageError(`--study-dir ${dir} is a file`, "name a folder");
+    }
+    throw error;
+  }
+}
+
 function status(dir: string, call: { args: CommandArgs; io: CliIo }): number {
+  if (!isFile(join(dir, MANIFEST_FILE)) && isFile(join(dir, "_slurm", "llem.sbatch"))) {
+    call.io.out(`${dir}: no shard has started yet (the array's tasks create the study when they start)\n`);
+    return EXIT.ok;
+  }
   const manifest = readManifest(dir);
   if (manifest.shards === undefined) {
     throw new UsageError(

@@ -21,6 +21,7 @@ import {
   utcStamp,
 } from "./study_layout.ts";
 import { type ManifestPart, unionManifest } from "./shard_union.ts";
+import { isStudyLocked } from "./study_lock.ts";
 import { runFilesProblem } from "./run_files_problem.ts";
 import { summariseManifest as summarise } from "./summarise_manifest.ts";
 import { isFile } from "./is_file.ts";
@@ -113,7 +114,7 @@ export function readManifest(studyDir: string): Manifest {
   if (base.shards === undefined) return base;
   const parts: ManifestPart[] = shardParts(studyDir).map((name) => ({
     name,
-    manifest: readManifestFile(studyDir, name),
+    manifest: readManifestPart(studyDir, name),
   }));
   const union = unionManifest(base, parts);
   if ("problem" in union) {
@@ -124,6 +125,16 @@ export function readManifest(studyDir: string): Manifest {
     );
   }
   return union.manifest;
+}
+
+/**
+ * A shard's part as read, its status as it is: a part that says running while no llem holds its lock was
+ * left by a killed llem (kill -9, out of memory, a lost node) and is interrupted.
+ */
+export function readManifestPart(studyDir: string, part: string): Manifest {
+  const manifest = readManifestFile(studyDir, part);
+  if (manifest.status === "running" && !isStudyLocked(studyDir, part)) manifest.status = "interrupted";
+  return manifest;
 }
 
 /** The parts of a sharded study present in its directory (shardPartName()s), in shard order. */

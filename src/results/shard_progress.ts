@@ -1,8 +1,8 @@
-import { shardRuns } from "../config/assign_shards.ts";
+import { assignShards } from "../config/assign_shards.ts";
 import type { PlannedRun } from "../config/build_plan.ts";
 import { isFile } from "./is_file.ts";
 import type { Manifest, StudyStatus } from "./manifest_schema.ts";
-import { ManifestStore } from "./manifest_store.ts";
+import { readManifestPart } from "./manifest_store.ts";
 import { manifestFilesOf, resolveInside, shardPartName } from "./study_layout.ts";
 
 /** One shard of a sharded study as its part says: not started, or its runs by status and who runs it. */
@@ -28,15 +28,15 @@ export function shardProgress(
 ): ShardProgress[] {
   const count = study.manifest.shards!;
   // assignShards() reads only each run's position, experiment and session.
-  const runs = study.runs as readonly PlannedRun[];
+  const shardOf = assignShards(study.runs as readonly PlannedRun[], count);
   return Array.from({ length: count }, (_, index) => {
     const part = shardPartName({ index, count });
-    const planned = shardRuns(runs, { index, count }).length;
+    const planned = shardOf.filter((shard) => shard === index).length;
     if (!isFile(resolveInside(dir, manifestFilesOf(part).manifest))) {
       const none = { completed: 0, failed: 0, pending: planned, pid: null, hostname: null };
       return { shard: index, status: "not_started", runs: planned, ...none, startedAt: null, endTime: null };
     }
-    const manifest = ManifestStore.load(dir, { part }).manifest;
+    const manifest = readManifestPart(dir, part);
     const count_ = (status: string) => manifest.experiments.filter((run) => run.status === status).length;
     return {
       shard: index,

@@ -22,6 +22,7 @@ export function unionManifest(
   parts: readonly ManifestPart[],
 ): { manifest: Manifest } | { problem: string } {
   const experiments = base.experiments.map((run) => ({ ...run }));
+  const positions = new Map(experiments.map((run, position) => [run.index, position]));
   const owner = new Map<number, string>();
   // A part is its file's shard, of the study's split (a part copied or renamed is neither).
   const stray = parts.find((part) => {
@@ -31,7 +32,7 @@ export function unionManifest(
   if (stray) return { problem: `${stray.name} is not one of the study's ${base.shards} shards` };
   for (const part of parts) {
     for (const run of part.manifest.experiments) {
-      const position = experiments.findIndex((planned) => planned.index === run.index);
+      const position = positions.get(run.index) ?? -1;
       if (position < 0) {
         return { problem: `${part.name} has run ${run.index}, which the study does not plan` };
       }
@@ -54,8 +55,8 @@ export function unionManifest(
   };
   delete state.journal_seq;
   const warnings = parts.flatMap((p) => p.manifest.summary.warnings.map((w) => `${p.name}: ${w}`));
-  const ends = parts.map((p) => p.manifest.end_time).filter((end): end is string => end !== null);
-  const now = new Date(ends.length ? Math.max(...ends.map((end) => Date.parse(end))) : Date.now());
+  // Unfinished, the study's wall time runs to now; finished, summariseManifest() takes its end_time.
+  const now = new Date();
   return { manifest: { ...state, summary: summariseManifest(state, warnings, now) } };
 }
 

@@ -69,10 +69,10 @@ export async function lockStudy(
  * Whether a live llem holds the study's lock now. A shared lock is tried and given back at once, so two
  * llem processes asking at the same time do not see each other as the study's writer.
  */
-export function isStudyLocked(dir: string): boolean {
+export function isStudyLocked(dir: string, part: string | null = null): boolean {
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(resolveInside(dir, STUDY_LOCK_FILE), { read: true });
+    file = Deno.openSync(resolveInside(dir, manifestFilesOf(part).lock), { read: true });
   } catch (error) {
     // No lock file: no llem has run this study since locks were introduced, or it is being created.
     if (error instanceof Deno.errors.NotFound) return false;

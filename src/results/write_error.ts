@@ -1,3 +1,4 @@
+import { UsageError } from "../errors/usage_error.ts";
 import { join } from "node:path";
 import { fileSystemRefusal } from "../errors/file_system_refusal.ts";
 import { LlemError } from "../errors/llem_error.ts";
@@ -69,6 +70,13 @@ export function makeDirectory(path: string): void {
   try {
     Deno.mkdirSync(path, { recursive: true });
   } catch (error) {
+    // A file where a folder (or one of its parents) should be: what the user named, not a fault of llem's.
+    if (error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.NotADirectory) {
+      throw new UsageError(
+        `cannot make the folder "${path}": it, or a folder above it, is a file`,
+        "name a folder that does not exist, or an existing folder",
+      );
+    }
     throw writeFailure(error, path) ?? error;
   }
 }

@@ -61,6 +61,8 @@ export class StudyRecord {
     }
     const dir = io.dir;
     makeDirectory(dir);
+    // The plan first: manifest.json marks a study whole, so a kill between them leaves no study without one.
+    writeStudyArtefacts(dir, { plan, configPath: request.configPath });
     const store = ManifestStore.create(dir, {
       studyName: plan.study_name,
       studyDesignHash: plan.study_design_hash,
@@ -69,7 +71,6 @@ export class StudyRecord {
       runs: plan.runs,
       simulated: request.simulated ?? null,
     });
-    writeStudyArtefacts(dir, { plan, configPath: request.configPath });
     return new StudyRecord(dir, store, io.onEvent);
   }
 
@@ -94,8 +95,10 @@ export class StudyRecord {
       llemVersion: request.llem.version,
     };
     if (!isFile(join(dir, MANIFEST_FILE))) {
-      ManifestStore.create(dir, { ...study, runs: plan.runs, shards: shard.count });
+      refuseForeignFolder(dir);
+      // The plan first: manifest.json, written last, is what makes the directory a study.
       writeStudyArtefacts(dir, { plan, configPath: request.configPath });
+      ManifestStore.create(dir, { ...study, runs: plan.runs, shards: shard.count });
     } else {
       checkShardJoins(plan, { dir, shard });
     }
@@ -178,6 +181,24 @@ export class StudyRecord {
       });
       return false;
     }
+  }
+}
+
+/** What a sharded study's directory may hold before its first shard: llem slurm's folder, lock files. */
+const BEFORE_FIRST_SHARD = /^(_slurm|_study-artefacts|\.llem\..*\.lock)$/;
+
+/** A folder that holds something else (other studies, files) never becomes a sharded study's directory. */
+function refuseForeignFolder(dir: string): void {
+  const foreign = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
+    !BEFORE_FIRST_SHARD.test(name)
+  );
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")}${
+        foreign.length > 3 ? ", ..." : ""
+      }): --shard will not make it one`,
+      "name a new directory for the study (the first shard creates it), e.g. results/my-study",
+    );
   }
 }
 
