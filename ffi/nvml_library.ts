@@ -48,6 +48,9 @@ export interface NvmlProcessInfo {
 
 const decoder = new TextDecoder();
 
+/** Field values read into a reused buffer (the sampler reads one, many times a second); more get their own. */
+const MAX_REUSED_FIELDS = 8;
+
 /**
  * A thin typed layer over the NVML shared library: each method calls the NVML function of the same
  * name, turns a non-zero return into NvmlError, and decodes out-parameters. No policy lives here.
@@ -61,6 +64,8 @@ export class NvmlLibrary {
   readonly #i32 = new Int32Array(2);
   readonly #u64 = new BigUint64Array(1);
   readonly #text = new Uint8Array(96);
+  readonly #fieldValues = new DataView(new ArrayBuffer(NVML_SIZEOF.fieldValue * MAX_REUSED_FIELDS));
+  readonly #memoryV2 = new DataView(new ArrayBuffer(NVML_SIZEOF.memoryV2));
 
   private constructor(library: Deno.DynamicLibrary<typeof NVML_SYMBOLS>, readonly path: string) {
     this.#library = library;
@@ -245,8 +250,11 @@ export class NvmlLibrary {
    */
   deviceGetFieldValues(device: NvmlDevice, fieldIds: readonly number[]): NvmlFieldValue[] {
     const size = NVML_SIZEOF.fieldValue;
-    const bytes = new Uint8Array(size * fieldIds.length);
-    const view = new DataView(bytes.buffer);
+    const view = fieldIds.length <= MAX_REUSED_FIELDS
+      ? this.#fieldValues
+      : new DataView(new ArrayBuffer(size * fieldIds.length));
+    const bytes = new Uint8Array(view.buffer, 0, size * fieldIds.length);
+    bytes.fill(0);
     fieldIds.forEach((id, i) => view.setUint32(i * size, id, true));
     this.#check(
       "nvmlDeviceGetFieldValues",
@@ -277,8 +285,9 @@ export class NvmlLibrary {
   deviceGetMemoryInfo(device: NvmlDevice): NvmlMemory {
     const v2 = this.#s.nvmlDeviceGetMemoryInfo_v2;
     if (v2 !== null) {
-      const bytes = new Uint8Array(NVML_SIZEOF.memoryV2);
-      const view = new DataView(bytes.buffer);
+      const view = this.#memoryV2;
+      const bytes = new Uint8Array(view.buffer);
+      bytes.fill(0);
       view.setUint32(0, NVML_MEMORY_V2_VERSION, true);
       const code = v2(device, bytes);
       if (code === NVML_RETURN.SUCCESS) {

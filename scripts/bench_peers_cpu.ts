@@ -106,7 +106,7 @@ const error = (measured: number | null, exact: number) =>
 
 const WINDOW_NAMES = [
   "2 s, no wrap",
-  "3 s, across a wrap",
+  "1.3 s, across a wrap",
   "0.53 s, ends 30 ms after a wrap",
   "12 s, four wraps",
 ];

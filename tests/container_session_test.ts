@@ -20,6 +20,7 @@ import {
 import { containerIds, containerUser } from "../src/runners/container_user.ts";
 import { type HarnessLaunch, LLEM_LABEL } from "../src/runners/harness_launch.ts";
 import { HarnessSession, SessionError, type SessionLimits } from "../src/runners/harness_session.ts";
+import { containerCheckArgv } from "../src/runners/readiness_argv.ts";
 import { runProgram } from "../src/runners/run_program.ts";
 import { tmpDirOf } from "../src/runners/llem_runtime_dir.ts";
 import { writeSecretsFile } from "../src/runners/secrets_file.ts";
@@ -308,6 +309,33 @@ containerTest(
           /expected finished after go, got ready/.test(e.message),
       );
     });
+  },
+);
+
+containerTest(
+  "a container session's engine runs with the Hugging Face offline switches (it loads only if so)",
+  async (runtime) => {
+    const expect_env = { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", LLEM_TEST_VISIBLE: "plain" };
+    await withSession(runtime, { expect_env }, async ({ session }) => {
+      assert.equal(await session.stop(), 0);
+    });
+  },
+);
+
+containerTest(
+  "a container for an image the runtime does not have fails at once: llem's runs never pull",
+  async (runtime) => {
+    const absent = `llem-test-absent:${crypto.randomUUID().slice(0, 8)}`;
+    const started = Date.now();
+    const argv = containerCheckArgv(runtime.runtime, { image: absent, gpuUuids: [], host: runtime.host });
+    const result = await runProgram([...runtime.asUser, ...argv], { timeoutMs: 60_000 });
+    assert.notEqual(result.code, 0);
+    assert.doesNotMatch(
+      result.stderr,
+      /Unable to find image .* locally|Pulling|Trying to pull|Resolving/i,
+      `${runtime.runtime} tried to pull`,
+    );
+    assert.ok(Date.now() - started < 30_000);
   },
 );
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { withReadOnlyMount } from "./read_only_mount.ts";
 import { experimentYaml, manifestOf, run, type Study, studyDirs, withStudy } from "./study_fixture.ts";
 
 /** The run's stderr is a clean message: no "bug in llem", no stack frame. */
@@ -74,31 +75,41 @@ async function firstGpuUuid(study: Study): Promise<string> {
   return JSON.parse(result.stdout).gpus[0].uuid;
 }
 
-/** A read-only file system at `path`, or null where mounting is not allowed (not root). */
-function mountReadOnly(path: string): (() => void) | null {
-  Deno.mkdirSync(path, { recursive: true });
-  const args = ["-t", "tmpfs", "-o", "ro,size=512m", "tmpfs", path];
-  if (!new Deno.Command("mount", { args, stderr: "null" }).outputSync().success) return null;
-  return () => void new Deno.Command("umount", { args: ["-l", path] }).outputSync();
-}
-
 Deno.test("a read-only output folder stops llem run at preflight (exit 3), before any study directory", async (t) => {
   await withStudy(quick, async (study) => {
     const results = join(study.dir, "results");
-    const unmount = mountReadOnly(results);
-    if (!unmount) {
-      await t.step({ name: "SKIPPED: mounting a read-only tmpfs needs root", ignore: true, fn: () => {} });
-      return;
-    }
-    try {
-      const result = await run(["run", study.file, "-o", "results"], study);
-      assert.equal(result.code, 3, result.stderr + result.stdout);
-      assertClean(result);
-      assert.match(result.stderr, new RegExp(`cannot write to ${results}`));
-      assert.match(result.stderr, /nothing was run/);
-    } finally {
-      unmount();
-    }
+    await withReadOnlyMount(t, {
+      path: results,
+      body: async () => {
+        const result = await run(["run", study.file, "-o", "results"], study);
+        assert.equal(result.code, 3, result.stderr + result.stdout);
+        assertClean(result);
+        assert.match(result.stderr, new RegExp(`cannot write to ${results}`));
+        assert.match(result.stderr, /nothing was run/);
+      },
+    });
+  });
+});
+
+Deno.test("a cache folder llem cannot write (LLEM_CACHE_DIR) stops run and demo with exit 3 naming it", async (t) => {
+  await withStudy(quick, async (study) => {
+    await withReadOnlyMount(t, {
+      path: join(study.dir, "read-only-cache"),
+      body: async (cache) => {
+        const env = { ...study.env, LLEM_CACHE_DIR: cache };
+        for (const args of [["run", study.file, "-o", "results"], ["demo", "-o", join(study.dir, "demo")]]) {
+          const result = await run(args, { ...study, env });
+          assert.equal(result.code, 3, `${args[0]}: ${result.stderr}${result.stdout}`);
+          assertClean(result);
+          assert.match(
+            result.stderr,
+            new RegExp(`^error: Cannot write llem's cache "${cache}/harness"`, "m"),
+          );
+          assert.match(result.stderr, /read-only/);
+          assert.match(result.stderr, /^hint: .*LLEM_CACHE_DIR/m);
+        }
+      },
+    });
   });
 });
 

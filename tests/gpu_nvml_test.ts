@@ -411,6 +411,9 @@ Deno.test("llem doctor passes a ready fake machine's NVML checks and warns about
       ) => c.detail);
       assert.ok(warnings.some((w: string) => /4242 \(1024 MiB\)/.test(w)));
       assert.ok(warnings.some((w: string) => /persistence mode is off/.test(w)));
+      const named = (name: string) => report.checks.find((c: { name: string }) => c.name === name);
+      assert.match(named("llem").detail, new RegExp(`^runs from a checkout \\(${repo}main\\.ts\\)`));
+      assert.equal(named("cache").status, "ok");
     },
   );
 });

@@ -59,6 +59,18 @@ Deno.test("a process session says hello, serves windows with per-request records
   }
 });
 
+Deno.test("a process session's engine runs with the Hugging Face offline switches (it loads only if so)", async () => {
+  // The test engine refuses to load unless its environment has exactly these values.
+  const { session, cleanup } = await start({
+    expect_env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+  });
+  try {
+    assert.equal(await session.stop(), 0);
+  } finally {
+    cleanup();
+  }
+});
+
 Deno.test("an engine that exits mid-window ends the session with its exit code and log", async () => {
   const { session, cleanup } = await start({ fail: "exit_mid_window" });
   try {

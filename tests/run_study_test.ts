@@ -287,7 +287,9 @@ Deno.test("a disk that fills mid-study ends it as failed with the last manifest 
 });
 
 Deno.test("llem run reads the CPU's RAPL counters at the window's edges: CPU and DRAM energy, cpu_timeseries.parquet", async () => {
-  await withStudy((model) => experimentYaml(model, "  timeseries: true"), async (study) => {
+  // Tokens of 20 ms: a window of about 0.4 s, many of the counters' 10 ms steps whatever the load.
+  const slow = "{ttft_s: 0.02, token_s: 0.02}";
+  await withStudy((model) => experimentYaml(model, "  timeseries: true", slow), async (study) => {
     const powercap = StandInPowercap.oneSocket(join(study.dir, "sys"));
     // The stand-in CPU draws 50 W in its package (40 W of it in the cores) and 10 W in DRAM, in 10 ms steps.
     let joules = 0;

@@ -164,6 +164,7 @@ export function fakeRequest(yaml: string, dir: string, overrides: Partial<StudyR
     configPath: `${dir}/study.yaml`,
     outputDir: `${dir}/results`,
     resume: null,
+    shard: null,
     harnessSourceDir: `${dir}/engines`,
     adapterPath: null,
     nvmlLibraryPath: "fake",

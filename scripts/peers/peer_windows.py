@@ -85,8 +85,12 @@ def sleep_until(unix_seconds):
 
 def cpu_windows(tool, rapl_dir, start, spans):
     results = []
+    # One window first, not counted: each peer sets itself up lazily on its first (Zeus starts its wrap
+    # tracker process, CodeCarbon takes its RAPL baseline before stamping the task's start).
     if tool == "zeus":
         monitor = zeus_monitor([], [0], rapl_dir)
+        monitor.begin_window("warm-up", sync_execution=False)
+        monitor.end_window("warm-up", sync_execution=False)
         for i, (a, b) in enumerate(spans):
             sleep_until(start + a)
             monitor.begin_window(f"w{i}", sync_execution=False)
@@ -95,6 +99,8 @@ def cpu_windows(tool, rapl_dir, start, spans):
             results.append({"cpu_j": m.cpu_energy[0], "dram_j": m.dram_energy[0], "seconds": m.time})
     else:
         tracker = codecarbon_tracker([], rapl_dir)
+        tracker.start_task("warm-up")
+        tracker.stop_task("warm-up")
         for i, (a, b) in enumerate(spans):
             sleep_until(start + a)
             tracker.start_task(f"w{i}")

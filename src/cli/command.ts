@@ -43,4 +43,9 @@ export interface CommandEntry {
   summary: string;
   /** Import the command's module (kept lazy so `llem --help` starts fast). */
   load(): Promise<Command>;
+  /**
+   * Its module imports DuckDB (whose addon loads with it): the single binary prepares DuckDB's library
+   * first (prepareDuckdb()). command_registry_test.ts checks this against each module's imports.
+   */
+  usesDuckdb?: true;
 }

@@ -11,6 +11,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "demo",
     summary: "the whole pipeline on a simulated GPU (no GPU, engine or network): a study and its report",
     load: async () => (await import("./demo_command.ts")).demoCommand,
+    usesDuckdb: true,
   },
   {
     name: "doctor",
@@ -33,6 +34,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./gpus_command.ts")).gpusCommand,
   },
   {
+    name: "images",
+    summary: "save an engine's image to a file, or load one, for machines without a registry (and Apptainer)",
+    load: async () => (await import("./images_command.ts")).imagesCommand,
+  },
+  {
     name: "init",
     summary: "print (or write) a commented starter experiment or study config",
     load: async () => (await import("./init_command.ts")).initCommand,
@@ -51,6 +57,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "query",
     summary: "SQL (DuckDB) over studies: views runs, experiments, timeseries, requests",
     load: async () => (await import("./query_command.ts")).queryCommand,
+    usesDuckdb: true,
   },
   {
     name: "report",
@@ -67,12 +74,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "run",
     summary: "measure an experiment or study end to end: results, timeseries, manifest; resumable",
     load: async () => (await import("./run_command.ts")).runCommand,
+    usesDuckdb: true,
   },
   {
     name: "schema",
     summary: "print the JSON Schema of configs (experiment, study) or of result.json",
     load: async () => (await import("./schema_command.ts")).schemaCommand,
   },
+  {
+    name: "slurm",
+    summary: "an sbatch array script running one study as N shards into one directory; status of each shard",
+    load: async () => (await import("./slurm_command.ts")).slurmCommand,
+  },
+
   {
     name: "validate",
     summary: "stability checks per run and across cycles (window, power, temperature, throttling); --strict",

@@ -1,6 +1,8 @@
 import type { GpuInfo, GpuProcess } from "../gpu/gpu.ts";
+import type { ApptainerImageProblem } from "../runners/apptainer_image.ts";
 import { CDI_SPEC_DIRS, type CdiGpuDevices, NVIDIA_GPU_KIND } from "../runners/cdi_gpu_devices.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
+import type { RunningFrom } from "../runners/running_from.ts";
 
 /** One line of `llem doctor`. */
 export interface DoctorCheck {
@@ -22,7 +24,21 @@ export interface DoctorFacts {
   freeDiskBytes: number | null;
   /** The host's RAPL zones (names), or why CPU energy cannot be measured. */
   cpuEnergy: { domains: string[] } | { unavailable: string };
+  /** Where llem's own code runs from: a checkout, the single binary, or a binary Deno unpacked. */
+  runningFrom: RunningFrom;
+  /** llem's cache folder (harness copies, the single binary's DuckDB library), and why it cannot be written. */
+  cache: { dir: string; refused: string | null };
+  /**
+   * The images of a config's experiments that run under Apptainer, each with what stops Apptainer from
+   * starting it offline; null when no config was given or none of its experiments asks for Apptainer.
+   */
+  apptainerImages?: { image: string; problem: ApptainerImageProblem | null }[] | null;
 }
+
+/** How to make a .sif from a Docker image without a registry: what doctor tells where Apptainer is. */
+export const SIF_FROM_DOCKER = "Apptainer runs .sif files; to make one offline: docker save IMAGE -o x.tar " +
+  "(or llem images save ENGINE -o x.tar) where Docker has the image, then apptainer build x.sif " +
+  "docker-archive:x.tar, and set image: x.sif";
 
 /** Below this free space in the output folder, doctor warns (timeseries of long studies add up). */
 export const MIN_FREE_DISK_BYTES = 5 * 2 ** 30;
@@ -116,7 +132,8 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
       });
     }
   }
-  for (const runtime of facts.runtimes) checks.push(...runtimeChecks(runtime, facts.gpus));
+  for (const runtime of facts.runtimes) checks.push(...runtimeChecks(runtime, facts));
+  checks.push(...apptainerImageChecks(facts));
   checks.push(cpuEnergyCheck(facts.cpuEnergy));
   if (facts.freeDiskBytes === null) {
     checks.push({
@@ -138,15 +155,18 @@ export function doctorChecks(facts: DoctorFacts): DoctorCheck[] {
         },
     );
   }
+  checks.push(llemCheck(facts.runningFrom), cacheCheck(facts.cache));
   return checks;
 }
 
 /** A container runtime: installed and answering, how it gets GPUs, and whether it enforces limits. */
-function runtimeChecks(runtime: RuntimeProbe, gpus: DoctorFacts["gpus"]): DoctorCheck[] {
+function runtimeChecks(runtime: RuntimeProbe, facts: DoctorFacts): DoctorCheck[] {
   const name = runtime.runtime;
   const fix = runtimeFix(name);
-  if (!runtime.installed) return [{ name, status: "warn", detail: "not installed", fix }];
-  if (!runtime.usable) return [{ name, status: "warn", detail: runtime.detail, fix }];
+  // A runtime the config asks for is needed; any other is one choice among several.
+  const missing = name === "apptainer" && facts.apptainerImages ? "fail" : "warn";
+  if (!runtime.installed) return [{ name, status: missing, detail: "not installed", fix }];
+  if (!runtime.usable) return [{ name, status: missing, detail: runtime.detail, fix }];
   const detail = `${runtime.version ?? ""} ${runtime.detail}`.trim();
   const checks: DoctorCheck[] = [];
   if (name === "docker" && runtime.nvidiaSupport === false) {
@@ -157,7 +177,7 @@ function runtimeChecks(runtime: RuntimeProbe, gpus: DoctorFacts["gpus"]): Doctor
       fix: "install the NVIDIA Container Toolkit and run: sudo nvidia-ctk runtime configure --runtime=docker",
     });
   } else if (runtime.cdiGpus) {
-    checks.push(...cdiChecks(name, { detail, cdi: runtime.cdiGpus, gpus }));
+    checks.push(...cdiChecks(name, { detail, cdi: runtime.cdiGpus, gpus: facts.gpus }));
   } else {
     checks.push({ name, status: "ok", detail });
   }
@@ -217,6 +237,64 @@ function cdiChecks(
     });
   }
   return checks;
+}
+
+/**
+ * Where llem runs from. A self-extracting binary whose own folder could not be written was unpacked by Deno
+ * into the home folder (quota, shared by every node), by each first start at once (Deno writes in place).
+ */
+function llemCheck(running: RunningFrom): DoctorCheck {
+  const name = "llem";
+  switch (running.kind) {
+    case "source":
+      return { name, status: "ok", detail: `runs from a checkout (${running.mainModule})` };
+    case "embedded":
+      return {
+        name,
+        status: "ok",
+        detail: `single binary ${running.binary}; DuckDB's library is copied into the cache on first use`,
+      };
+    case "self_extracted":
+      return running.place === "beside_binary"
+        ? {
+          name,
+          status: "ok",
+          detail: `${running.binary}, unpacked by Deno beside it: ${running.extractedTo}`,
+        }
+        : {
+          name,
+          status: "warn",
+          detail:
+            `${running.binary} could not unpack beside itself; Deno unpacked it into ${running.extractedTo}`,
+          fix:
+            `have whoever installed it run it once there ("llem --version"), or use the default build, which unpacks into LLEM_CACHE_DIR`,
+        };
+  }
+}
+
+function cacheCheck(cache: DoctorFacts["cache"]): DoctorCheck {
+  return cache.refused === null ? { name: "cache", status: "ok", detail: `${cache.dir}: writable` } : {
+    name: "cache",
+    status: "warn",
+    detail: `cannot write ${cache.dir}: ${cache.refused}; llem copies its harness there before a study`,
+    fix: 'set LLEM_CACHE_DIR to a folder llem can write; on a cluster a node-local one, "$TMPDIR/llem-cache"',
+  };
+}
+
+/**
+ * The images a config runs under Apptainer, each startable offline or failed with the way to a .sif;
+ * without a config, where Apptainer is usable, how to make a .sif from a Docker image offline.
+ */
+function apptainerImageChecks(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.apptainerImages) {
+    return facts.apptainerImages.map(({ image, problem }): DoctorCheck =>
+      problem
+        ? { name: "apptainer image", status: "fail", detail: problem.message, fix: problem.fix }
+        : { name: "apptainer image", status: "ok", detail: `${image}: Apptainer can start it here, offline` }
+    );
+  }
+  const usable = facts.runtimes.some((r) => r.runtime === "apptainer" && r.usable);
+  return usable ? [{ name: "apptainer images", status: "ok", detail: SIF_FROM_DOCKER }] : [];
 }
 
 /** CPU and DRAM energy is optional: without it, results say why (a warning, never a failure). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gpuInfoFixture } from "../../tests/gpu_info_fixture.ts";
 import type { RuntimeProbe } from "../runners/probe_runtimes.ts";
-import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES } from "./doctor_checks.ts";
+import { doctorChecks, type DoctorFacts, MIN_FREE_DISK_BYTES, SIF_FROM_DOCKER } from "./doctor_checks.ts";
 
 const info = gpuInfoFixture;
 
@@ -25,6 +25,8 @@ function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
     outputDir: "results",
     freeDiskBytes: MIN_FREE_DISK_BYTES * 2,
     cpuEnergy: { domains: ["package-0 (intel-rapl:0)", "dram (intel-rapl:0:1)"] },
+    runningFrom: { kind: "embedded", binary: "/opt/llem" },
+    cache: { dir: "/home/a/.cache/llem", refused: null },
     ...overrides,
   };
 }
@@ -39,6 +41,8 @@ Deno.test("doctorChecks() passes a ready machine", () => {
     "ok docker",
     "ok CPU energy",
     "ok disk",
+    "ok llem",
+    "ok cache",
   ]);
 });
 
@@ -103,6 +107,8 @@ Deno.test("doctorChecks() fails when NVML sees no GPU, warns about runtimes and 
     "warn podman",
     "ok CPU energy",
     "warn disk",
+    "ok llem",
+    "ok cache",
   ]);
   assert.match(checks[3]!.fix!, /nvidia-ctk runtime configure/);
 });
@@ -168,4 +174,84 @@ Deno.test("doctorChecks() warns when a runtime ignores containers' resource limi
   assert.deepEqual(checks.map((c) => c.status), ["ok", "warn"]);
   assert.equal(checks[1]!.detail, why);
   assert.match(checks[1]!.fix!, /cgroups v2/);
+});
+
+Deno.test("doctorChecks() says where llem runs from, and warns when Deno unpacked it into the home folder", () => {
+  const llem = (runningFrom: DoctorFacts["runningFrom"]) =>
+    doctorChecks(facts({ runningFrom })).find((c) => c.name === "llem")!;
+  assert.match(
+    llem({ kind: "source", mainModule: "/src/llem/main.ts" }).detail,
+    /checkout \(\/src\/llem\/main\.ts\)/,
+  );
+  assert.match(
+    llem({ kind: "embedded", binary: "/opt/llem" }).detail,
+    /^single binary \/opt\/llem; DuckDB's library/,
+  );
+  const unpacked = (place: "beside_binary" | "data_dir", extractedTo: string) =>
+    llem({ kind: "self_extracted", binary: "/opt/llem", extractedTo, place });
+  const beside = unpacked("beside_binary", "/opt/.llem/0123456789abcdef");
+  assert.equal(beside.status, "ok");
+  assert.match(beside.detail, /unpacked by Deno beside it: \/opt\/\.llem\/0123456789abcdef/);
+  const home = unpacked("data_dir", "/home/a/.local/share/llem/0123456789abcdef");
+  assert.equal(home.status, "warn");
+  assert.match(
+    home.detail,
+    /could not unpack beside itself; Deno unpacked it into \/home\/a\/\.local\/share/,
+  );
+  assert.match(home.fix!, /run it once there .*LLEM_CACHE_DIR/);
+});
+
+Deno.test("doctorChecks() warns about a cache llem cannot write, with LLEM_CACHE_DIR as the fix", () => {
+  const cache = doctorChecks(facts({ cache: { dir: "/ro/cache", refused: "the file system is read-only" } }))
+    .find((c) => c.name === "cache")!;
+  assert.equal(cache.status, "warn");
+  assert.match(cache.detail, /^cannot write \/ro\/cache: the file system is read-only/);
+  assert.match(cache.fix!, /LLEM_CACHE_DIR/);
+});
+
+const apptainer = (usable: boolean): DoctorFacts["runtimes"][number] => ({
+  runtime: "apptainer",
+  installed: usable,
+  usable,
+  version: usable ? "1.3.4" : null,
+  nvidiaSupport: null,
+  detail: usable ? "apptainer version 1.3.4" : "apptainer: it is not installed (not on PATH)",
+});
+
+Deno.test("doctorChecks() tells, where Apptainer is, how to make a .sif from a Docker image offline", () => {
+  const checks = doctorChecks(facts({ runtimes: [apptainer(true)] }));
+  assert.deepEqual(checks.find((c) => c.name === "apptainer images"), {
+    name: "apptainer images",
+    status: "ok",
+    detail: SIF_FROM_DOCKER,
+  });
+  assert.match(
+    SIF_FROM_DOCKER,
+    /docker save IMAGE -o x\.tar .* apptainer build x\.sif docker-archive:x\.tar/,
+  );
+  // Without Apptainer and without a config that asks for it: one choice among several, a warning.
+  const without = doctorChecks(facts({ runtimes: [apptainer(false)] }));
+  assert.equal(without.find((c) => c.name === "apptainer images"), undefined);
+  assert.equal(without.find((c) => c.name === "apptainer")?.status, "warn");
+});
+
+Deno.test("doctorChecks() fails a config's Apptainer image it cannot start offline, and a missing Apptainer", () => {
+  const problem = {
+    message: "image vllm/vllm-openai:v0.33.0 is a registry name, not a file",
+    fix: "docker save ...",
+  };
+  const checks = doctorChecks(facts({
+    runtimes: [apptainer(false)],
+    apptainerImages: [{ image: "vllm/vllm-openai:v0.33.0", problem }, { image: "/sif/t.sif", problem: null }],
+  }));
+  assert.deepEqual(checks.filter((c) => c.name.startsWith("apptainer")), [
+    {
+      name: "apptainer",
+      status: "fail",
+      detail: "not installed",
+      fix: "install Apptainer (apptainer.org), or use another runner",
+    },
+    { name: "apptainer image", status: "fail", detail: problem.message, fix: "docker save ..." },
+    { name: "apptainer image", status: "ok", detail: "/sif/t.sif: Apptainer can start it here, offline" },
+  ]);
 });

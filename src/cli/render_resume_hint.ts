@@ -14,5 +14,7 @@ export function renderResumeHint(
   const left = manifest.status !== "completed" || manifest.experiments.some((r) => r.status !== "completed");
   if (!left) return null;
   const flags = (study.planFlags ?? []).map(([flag, value]) => ` ${flag} ${shellQuote(value)}`).join("");
-  return `resume: llem run ${shellQuote(study.configPath)} ${shellQuote(study.studyDir)} --resume${flags}`;
+  // A shard resumes with the command that started it.
+  const how = manifest.shard ? `--shard ${manifest.shard.index}/${manifest.shard.count}` : "--resume";
+  return `resume: llem run ${shellQuote(study.configPath)} ${shellQuote(study.studyDir)} ${how}${flags}`;
 }

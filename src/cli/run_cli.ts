@@ -3,6 +3,7 @@ import { didYouMean } from "../config/did_you_mean.ts";
 import type { CliIo } from "./cli_io.ts";
 import { COMMANDS } from "./command_registry.ts";
 import { parseCommandArgs } from "./parse_command_args.ts";
+import { prepareDuckdb } from "./prepare_duckdb.ts";
 import { renderCommandHelp, renderMainHelp } from "./render_help.ts";
 import { LlemError } from "../errors/llem_error.ts";
 import { UsageError } from "../errors/usage_error.ts";
@@ -43,6 +44,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       suggestion ? `did you mean "llem ${suggestion}"?` : `commands: ${names.join(", ")} (see "llem --help")`,
     );
   }
+  if (entry.usesDuckdb) prepareDuckdb(io.env);
   const command = await entry.load();
   const args = parseCommandArgs(command, rest);
   if (args === undefined) {

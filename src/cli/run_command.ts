@@ -1,6 +1,7 @@
 import { ORDERS } from "../config/execution_config.ts";
 import { RUNNER_IDS } from "../config/experiment_config.ts";
 import type { PlanOverrides } from "../config/plan_study.ts";
+import { parseShard } from "../config/parse_shard.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { measureStudy } from "../study/measure_study.ts";
 import { resolveStudyRequest } from "../study/study_request.ts";
@@ -17,7 +18,7 @@ import { renderStudySummary } from "./render_study_summary.ts";
 export const runCommand: Command = {
   name: "run",
   usage:
-    "CONFIG [DIR --resume] [-o DIR] [--resume] [--dry-run] [--gpus L] [--runner R] [--cycles N] [--order O] [--json]",
+    "CONFIG [DIR --resume | DIR --shard I/N] [-o DIR] [--resume] [--dry-run] [--gpus L] [--runner R] [--cycles N] [--order O] [--json]",
   description:
     "Measure every run of a study (a single experiment is a study of one): preflight checks, idle baselines, " +
     "one engine session per group of runs that load the model alike, a measurement window per run with the " +
@@ -38,6 +39,14 @@ export const runCommand: Command = {
       type: "boolean",
       description:
         "finish an unfinished study: the one at DIR (after CONFIG), else the newest of this config",
+    },
+    {
+      name: "shard",
+      type: "string",
+      value: "I/N",
+      description:
+        "run shard I (0-based) of N of the study in DIR: the first shard creates DIR, the others " +
+        "join it, and the same command again resumes the shard (a Slurm array task; see llem slurm)",
     },
     {
       name: "dry-run",
@@ -75,10 +84,24 @@ export const runCommand: Command = {
     ["llem run study.yaml --resume", "finish the newest interrupted run of this study"],
     ["llem run study.yaml results/study_2026-11-22T10-00-00 --resume", "finish that study directory"],
     ["llem run study.yaml --gpus 1 --runner process --cycles 3", "override where and how often"],
+    ["llem run study.yaml results/big-study --shard 2/8", "shard 2 of 8 of one study (a Slurm array task)"],
   ],
   async run(args, io) {
     const given = args.positionals[1];
-    if (given !== undefined && !args.values.resume) {
+    const shard = args.values.shard === undefined ? null : parseShard(args.values.shard as string);
+    if (shard !== null && given === undefined) {
+      throw new UsageError(
+        `--shard ${shard.index}/${shard.count} needs the study's directory after CONFIG`,
+        `every shard names the same directory: llem run CONFIG results/my-study --shard ${shard.index}/${shard.count}`,
+      );
+    }
+    if (shard !== null && (args.values.resume || args.values.output !== undefined)) {
+      throw new UsageError(
+        `--shard takes neither --resume nor -o: the same command starts and resumes the shard, in ${given}`,
+        `llem run CONFIG ${given} --shard ${shard.index}/${shard.count}`,
+      );
+    }
+    if (given !== undefined && !args.values.resume && shard === null) {
       throw new UsageError(`unexpected argument "${given}"`, `to resume that study directory, add --resume`);
     }
     const request = resolveStudyRequest({
@@ -87,6 +110,7 @@ export const runCommand: Command = {
       overrides: planOverrides(args.values),
       ...(args.values.output !== undefined ? { outputDir: args.values.output as string } : {}),
       ...(args.values.resume ? { resume: given === undefined ? {} : { dir: given } } : {}),
+      ...(shard !== null ? { shard: { shard, dir: given! } } : {}),
       noWait: args.values["no-wait"] === true,
       ...(args.values["nvml-library"] !== undefined
         ? { nvmlLibrary: args.values["nvml-library"] as string }

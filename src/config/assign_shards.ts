@@ -1,36 +1,45 @@
 import type { PlannedRun } from "./build_plan.ts";
 import type { Shard } from "./parse_shard.ts";
 
-/** A session of the plan: its runs share one loaded model, so they go to one shard together. */
-interface SessionBlock {
+/**
+ * Runs that go to one shard together: sessions (their runs share one loaded model) joined with every
+ * other session that measures one of their experiments (an experiment's cycles are compared with each
+ * other, so they run on the same machine and GPUs, and its statistics across cycles stay in one shard).
+ */
+interface Block {
+  /** The block's first session: its key. */
   session: number;
-  /** Position in the plan of the session's first run. */
+  /** Position in the plan of the block's first run. */
   first: number;
-  /** How many runs the session has. */
+  /** How many runs the block has. */
   runs: number;
 }
 
 /**
- * The shard (0 to count-1) of every run of a plan, by position in `runs`. Whole sessions are dealt out,
- * never split: their runs share one loaded model. Largest session first (ties: the one that starts
- * earlier in the plan), each to the shard with the fewest runs so far (ties: the lowest index). This is
- * list scheduling in longest-first order: no shard has more runs than another by more than the largest
- * session, and the busiest shard has at most 4/3 of the runs the best possible split would give it.
+ * The shard (0 to count-1) of every run of a plan, by position in `runs`. Whole blocks are dealt out,
+ * never split: a block is a session (its runs share one loaded model) together with every session that
+ * measures one of its experiments, so an experiment's cycles, compared with each other, run on one shard.
+ * Largest block first (ties: the one that starts earlier in the plan), each to the shard with the fewest
+ * runs so far (ties: the lowest index). This is list scheduling in longest-first order: no shard has more
+ * runs than another by more than the largest block, and the busiest shard has at most 4/3 of the runs
+ * the best possible split would give it.
  *
- * The result depends only on each run's `session` and position and on `count`: every machine, every
- * requeue and every resume derives the same split from the same plan. Pass the whole plan's runs, never
- * the runs a resume has left, or the split changes. With more shards than sessions, the shards past the
- * sessions get no runs (their index appears nowhere in the result); such a shard has nothing to do.
+ * The result depends only on each run's `session`, `experiment` and position and on `count`: every
+ * machine, every requeue and every resume derives the same split from the same plan. Pass the whole
+ * plan's runs, never the runs a resume has left, or the split changes. With more shards than blocks, the
+ * shards past the blocks get no runs (their index appears nowhere in the result); such a shard has
+ * nothing to do.
  */
 export function assignShards(runs: readonly PlannedRun[], count: number): number[] {
   if (!Number.isInteger(count) || count < 1) {
     throw new RangeError(`assignShards() needs a whole number of shards of 1 or more, got ${count}`);
   }
-  const blocks = sessionBlocks(runs).sort((a, b) => b.runs - a.runs || a.first - b.first);
+  const blockOf = blockOfSession(runs);
+  const blocks = blockList(runs, blockOf).sort((a, b) => b.runs - a.runs || a.first - b.first);
   const shards = new LeastLoaded(count);
-  const shardOfSession = new Map<number, number>();
-  for (const block of blocks) shardOfSession.set(block.session, shards.add(block.runs));
-  return runs.map((run) => shardOfSession.get(run.session)!);
+  const shardOfBlock = new Map<number, number>();
+  for (const block of blocks) shardOfBlock.set(block.session, shards.add(block.runs));
+  return runs.map((run) => shardOfBlock.get(blockOf(run.session))!);
 }
 
 /** The runs of one shard, in the plan's execution order (see assignShards() for the split). */
@@ -42,13 +51,46 @@ export function shardRuns(runs: readonly PlannedRun[], shard: Shard): PlannedRun
   return runs.filter((_, position) => shardOf[position] === shard.index);
 }
 
-/** The plan's sessions, in the order their first runs appear. */
-function sessionBlocks(runs: readonly PlannedRun[]): SessionBlock[] {
-  const blocks = new Map<number, SessionBlock>();
+/**
+ * Each session's block, named by the block's first session in plan order: sessions that share an
+ * experiment are joined (union-find over sessions, the earliest as each set's root).
+ */
+function blockOfSession(runs: readonly PlannedRun[]): (session: number) => number {
+  const parent = new Map<number, number>();
+  const firstPosition = new Map<number, number>();
+  const root = (session: number): number => {
+    let at = session;
+    while (parent.get(at) !== at) at = parent.get(at)!;
+    parent.set(session, at);
+    return at;
+  };
+  const sessionOfExperiment = new Map<number, number>();
   for (const [position, run] of runs.entries()) {
-    const block = blocks.get(run.session);
+    if (!parent.has(run.session)) {
+      parent.set(run.session, run.session);
+      firstPosition.set(run.session, position);
+    }
+    const other = sessionOfExperiment.get(run.experiment);
+    if (other === undefined) {
+      sessionOfExperiment.set(run.experiment, run.session);
+      continue;
+    }
+    const [a, b] = [root(other), root(run.session)];
+    if (a === b) continue;
+    const [early, late] = firstPosition.get(a)! <= firstPosition.get(b)! ? [a, b] : [b, a];
+    parent.set(late, early);
+  }
+  return root;
+}
+
+/** The blocks, keyed by their first session, with where each starts and how many runs it has. */
+function blockList(runs: readonly PlannedRun[], blockOf: (session: number) => number): Block[] {
+  const blocks = new Map<number, Block>();
+  for (const [position, run] of runs.entries()) {
+    const key = blockOf(run.session);
+    const block = blocks.get(key);
     if (block) block.runs += 1;
-    else blocks.set(run.session, { session: run.session, first: position, runs: 1 });
+    else blocks.set(key, { session: key, first: position, runs: 1 });
   }
   return [...blocks.values()];
 }

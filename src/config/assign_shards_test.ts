@@ -195,3 +195,29 @@ Deno.test("assignShards() and shardRuns() refuse a shard parseShard() would not 
   for (const count of [0, -1, 1.5, Number.NaN]) assert.throws(() => assignShards(runs, count), RangeError);
   for (const index of [-1, 2, 0.5]) assert.throws(() => shardRuns(runs, { index, count: 2 }), RangeError);
 });
+
+Deno.test("assignShards() keeps an experiment's cycles on one shard, with every session they share", () => {
+  // Sessions 1 and 3 measure experiment 1 (cycles 0 and 1); session 2 measures experiment 2 alone.
+  const runs = runsOf([2, 2, 2]).map((run) => ({ ...run, experiment: run.session === 3 ? 1 : run.session }));
+  // Session by session, three shards would take one each; sessions 1 and 3 are one block of 4 runs.
+  assert.deepEqual(assignShards(runs, 3), [0, 0, 1, 1, 0, 0]);
+});
+
+Deno.test("shardRuns() of an interleaved study: each experiment's cycles stay on one shard", () => {
+  const plan = planStudy(
+    "study.yaml",
+    memoryFiles({
+      "study.yaml": "model: m\nsweep:\n  generation.dtype: [float16, bfloat16, float32]\n" +
+        "execution: {order: interleave, n_cycles: 2}\n",
+    }),
+  );
+  // Interleaved, each run loads differently from the one before: six sessions, three experiments.
+  assert.equal(new Set(plan.runs.map((r) => r.session)).size, 6);
+  // Session by session, two shards would alternate and split every experiment's cycles.
+  const shards = [0, 1].map((index) => shardRuns(plan.runs, { index, count: 2 }));
+  assert.deepEqual(shards.map((runs) => runs.length), [4, 2]);
+  for (const experiment of [1, 2, 3]) {
+    const holders = shards.filter((runs) => runs.some((r) => r.experiment === experiment));
+    assert.equal(holders.length, 1, `experiment ${experiment}'s cycles on one shard`);
+  }
+});

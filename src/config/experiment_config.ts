@@ -116,7 +116,8 @@ export const experimentSchema = z.strictObject({
   gpus: z.array(z.union([z.int().min(0), z.string().min(1)])).min(1).max(64).default([0])
     .describe("GPUs by NVML index or UUID"),
   allow_network: z.boolean().default(false).describe(
-    "let the engine reach the network, e.g. to download a model",
+    "let the engine reach the network, e.g. to download a model; without it a container has none, and " +
+      "every runner sets HF_HUB_OFFLINE=1 and TRANSFORMERS_OFFLINE=1",
   ),
   python: z.string().min(1).nullable().default(null)
     .describe(

@@ -80,14 +80,24 @@ export function counterSum(values: readonly (number | null)[], wrapJoules: numbe
   return total;
 }
 
-/** The energy between two raw counter values, one wrap allowed; null when it went down and cannot wrap. */
+/**
+ * The energy between two raw counter values, one wrap allowed. A step down is a wrap only where one is
+ * possible: both values within the counter's range and the wrapped step under half of it (reads come a
+ * fifth of a second apart; a counter takes minutes to wrap). Anything else (a counter that went back a
+ * little, a range the hardware misreports) is null: never a whole range of energy, never a negative one.
+ */
 export function wrappedStep(from: number, counter: { to: number; wrapJoules: number }): number | null {
   const { to, wrapJoules } = counter;
   if (to >= from) return to - from;
-  return wrapJoules > 0 ? to + wrapJoules - from : null;
+  const wrapped = to + wrapJoules - from;
+  const plausible = wrapJoules > 0 && from <= wrapJoules && wrapped >= 0 && wrapped < wrapJoules / 2;
+  return plausible ? wrapped : null;
 }
 
-/** The packages' and the DRAMs' energy (core, uncore and psys overlap a package and are not added). */
+/**
+ * The packages' and the DRAMs' energy (core, uncore and psys overlap a package and are not added); null
+ * where there is no zone of that kind or one of them failed.
+ */
 export function cpuEnergyTotals(
   energy: readonly CpuDomainEnergy[],
 ): { packageJoules: number | null; dramJoules: number | null } {

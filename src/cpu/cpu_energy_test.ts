@@ -14,6 +14,10 @@ Deno.test("a counter step that goes down is one wrap, added back", () => {
   assert.equal(wrappedStep(10, { to: 25, wrapJoules: 100 }), 15);
   assert.equal(wrappedStep(95, { to: 5, wrapJoules: 100 }), 10);
   assert.equal(wrappedStep(95, { to: 5, wrapJoules: 0 }), null, "no range: the wrap cannot be undone");
+  // A counter that went back a little is no wrap: counting one would add a whole range (262 kJ).
+  assert.equal(wrappedStep(100, { to: 99.999999, wrapJoules: 262_143 }), null);
+  // A value above the reported range: the range is wrong, and the step would be negative.
+  assert.equal(wrappedStep(300, { to: 10, wrapJoules: 100 }), null);
 });
 
 Deno.test("a window's energy sums the steps between readings, through several wraps", () => {

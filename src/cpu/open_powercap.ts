@@ -5,7 +5,7 @@ import { readKernelFile } from "./read_kernel_file.ts";
 /** Where Linux exposes the RAPL counters. */
 export const POWERCAP_ROOT = "/sys/class/powercap";
 
-/** Zones are numbered from 0 without gaps; these bound the search. */
+/** The kernel numbers zones in hexadecimal, from 0, with gaps after a hot-unplug; these bound the search. */
 const MAX_PACKAGES = 64;
 const MAX_SUBZONES = 16;
 
@@ -13,9 +13,9 @@ const MAX_SUBZONES = 16;
  * The CPU energy counters of Linux's powercap RAPL zones under `root`: the one place llem reads them.
  * AMD processors report through the same zones (the kernel's RAPL driver covers them since Linux 5.8,
  * packages only). The intel-rapl-mmio zones repeat a package's counter and are left out. Zones are found
- * directly under `root` (as in /sys/class/powercap: intel-rapl:0, intel-rapl:0:1) or nested (as in
- * .../powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1). Unreadable counters (root only since Linux 5.10)
- * give a source with no domains, and the reason.
+ * directly under `root` (as in /sys/class/powercap: intel-rapl:0, intel-rapl:0:1, ids in hexadecimal) or
+ * nested (as in .../powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1). An unreadable package counter (root
+ * only since Linux 5.10) gives a source with no domains, and the reason; an unreadable part is left out.
  */
 export function openPowercap(root: string): CpuEnergySource {
   const zones = findZones(root);
@@ -25,13 +25,17 @@ export function openPowercap(root: string): CpuEnergySource {
         "without the host's /sys)",
     );
   }
-  for (const zone of zones) {
+  // The packages must be readable; a part (core, uncore, dram) or psys that is not is left out.
+  const domains = zones.map(domainOf);
+  const readable: number[] = [];
+  for (const [i, zone] of zones.entries()) {
     const problem = unreadable(join(zone.dir, "energy_uj"));
-    if (problem) return noCpuEnergy(problem);
+    if (problem && domains[i]!.kind === "package") return noCpuEnergy(problem);
+    if (!problem) readable.push(i);
   }
-  const files = zones.map((zone) => join(zone.dir, "energy_uj"));
+  const files = readable.map((i) => join(zones[i]!.dir, "energy_uj"));
   return {
-    domains: zones.map(domainOf),
+    domains: readable.map((i) => domains[i]!),
     unavailableReason: null,
     read: (timeSeconds) => ({ timeSeconds, joules: files.map(readJoules) }),
   };
@@ -47,15 +51,14 @@ interface Zone {
 function findZones(root: string): Zone[] {
   const zones: Zone[] = [];
   for (let n = 0; n < MAX_PACKAGES; n++) {
-    const id = `intel-rapl:${n}`;
+    const id = `intel-rapl:${n.toString(16)}`;
     const dir = firstZoneDir([join(root, id), join(root, "intel-rapl", id)]);
-    if (dir === null) break;
+    if (dir === null) continue;
     zones.push({ id, dir, socket: n });
     for (let m = 0; m < MAX_SUBZONES; m++) {
-      const part = `${id}:${m}`;
+      const part = `${id}:${m.toString(16)}`;
       const partDir = firstZoneDir([join(root, part), join(dir, part)]);
-      if (partDir === null) break;
-      zones.push({ id: part, dir: partDir, socket: n });
+      if (partDir !== null) zones.push({ id: part, dir: partDir, socket: n });
     }
   }
   return zones;
@@ -68,17 +71,19 @@ function firstZoneDir(candidates: readonly string[]): string | null {
 function domainOf(zone: Zone): CpuDomain {
   const name = readText(join(zone.dir, "name")) ?? zone.id;
   const wrapMicrojoules = Number(readText(join(zone.dir, "max_energy_range_uj")) ?? "");
+  // A package's name carries its package id (package-1, or package-1-die-0 on multi-die parts).
+  const packageId = /^package-(\d+)/.exec(name);
   return {
     id: zone.id,
     name,
-    socket: zone.socket,
+    socket: packageId ? Number(packageId[1]) : zone.socket,
     kind: kindOf(name),
     wrapJoules: Number.isFinite(wrapMicrojoules) && wrapMicrojoules > 0 ? wrapMicrojoules / 1e6 : 0,
   };
 }
 
 function kindOf(name: string): CpuDomainKind {
-  if (/^package-\d+$/.test(name)) return "package";
+  if (/^package-\d+(?:-die-\d+)?$/.test(name)) return "package";
   return (["dram", "core", "uncore", "psys"] as const).find((kind) => kind === name) ?? "other";
 }
 

@@ -65,12 +65,12 @@ Deno.test(
     assert.match(openPowercap(join(root, "empty")).unavailableReason!, /no RAPL zones under/);
     const powercap = StandInPowercap.oneSocket(join(root, "tree"));
     // As root, permissions do not stop a read: a counter that is a folder cannot be read by anyone.
-    const counter = join(powercap.zoneDir("intel-rapl:0:1"), "energy_uj");
+    const counter = join(powercap.zoneDir("intel-rapl:0"), "energy_uj");
     Deno.removeSync(counter);
     Deno.mkdirSync(counter);
     const source = openPowercap(powercap.classDir);
     assert.deepEqual(source.domains, []);
-    assert.match(source.unavailableReason!, /cannot read .*intel-rapl:0:1\/energy_uj \(EISDIR\)/);
+    assert.match(source.unavailableReason!, /cannot read .*intel-rapl:0\/energy_uj \(EISDIR\)/);
   }),
 );
 
@@ -104,3 +104,28 @@ async function reasonAsOrdinaryUser(classDir: string): Promise<string> {
   assert.equal(output.code, 0);
   return new TextDecoder().decode(output.stdout).trim();
 }
+
+Deno.test(
+  "openPowercap reads zone ids in hexadecimal past gaps, multi-die package names, and leaves out unreadable parts",
+  withTree((root) => {
+    const zones = [
+      ...Array.from({ length: 11 }, (_, n) => ({
+        id: `intel-rapl:${n.toString(16)}`,
+        name: n === 3 ? "package-3-die-0" : `package-${n}`,
+        maxMicrojoules: 262143328850,
+      })).filter((zone) => zone.id !== "intel-rapl:2"),
+      { id: "intel-rapl:0:1", name: "dram", maxMicrojoules: 65712999613 },
+    ];
+    const powercap = StandInPowercap.create(root, zones);
+    Deno.removeSync(join(powercap.zoneDir("intel-rapl:0:1"), "energy_uj"));
+    Deno.mkdirSync(join(powercap.zoneDir("intel-rapl:0:1"), "energy_uj"));
+    const source = openPowercap(powercap.classDir);
+    assert.equal(source.unavailableReason, null);
+    const ids = source.domains.map((d) => d.id);
+    assert.ok(ids.includes("intel-rapl:a"), "the eleventh package is intel-rapl:a");
+    assert.ok(!ids.includes("intel-rapl:0:1"), "the unreadable DRAM zone is left out");
+    assert.equal(ids.length, 10, "intel-rapl:2 is a gap, the rest are found");
+    const die = source.domains.find((d) => d.name === "package-3-die-0")!;
+    assert.deepEqual([die.kind, die.socket], ["package", 3]);
+  }),
+);

@@ -35,6 +35,11 @@ export interface EngineDefinition<Options = Record<string, unknown>> {
   defaultImage: string;
   /** Python package whose version the adapter reports. */
   pythonPackage: string;
+  /**
+   * Variables that keep the engine itself from calling out when it has no network (besides the Hugging Face
+   * switches every engine gets): usage statistics it would otherwise try to send. Empty when it sends none.
+   */
+  offlineEnv: Readonly<Record<string, string>>;
   /** The engine version the adapter was checked against, and how (shown by `llem engines`). */
   checked: { version: string; how: string };
   /** The options of the experiment's `<id>:` section; null values leave the engine's own default. */

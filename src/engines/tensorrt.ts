@@ -79,6 +79,7 @@ export const tensorrt: EngineDefinition<Options> = {
   displayName: "TensorRT-LLM",
   defaultImage: "nvcr.io/nvidia/tensorrt-llm/release:1.0.0",
   pythonPackage: "tensorrt_llm",
+  offlineEnv: {},
   checked: {
     version: "unchecked",
     how: "unit tests against fakes only, their backend classes and defaults read by hand from its public " +

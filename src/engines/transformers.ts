@@ -96,6 +96,7 @@ export const transformers: EngineDefinition<Options> = {
   displayName: "Hugging Face transformers",
   defaultImage: "huggingface/transformers-pytorch-gpu:4.46.3",
   pythonPackage: "transformers",
+  offlineEnv: {},
   checked: {
     version: "5.24.0",
     how: "run end to end by llem on the CPU in CI (torch 2.13.0); the default image's 4.46 only in unit " +

@@ -67,6 +67,8 @@ export const vllm: EngineDefinition<Options> = {
   displayName: "vLLM",
   defaultImage: "vllm/vllm-openai:v0.33.0",
   pythonPackage: "vllm",
+  // vLLM sends usage statistics from a thread at load unless told not to (vllm/usage/usage_lib.py, 0.33.0).
+  offlineEnv: { VLLM_NO_USAGE_STATS: "1", DO_NOT_TRACK: "1" },
   checked: {
     version: "0.33.0",
     how:

@@ -475,6 +475,17 @@ type CpuEnergyRecord = z.infer<typeof cpuEnergySchema>;
 /** energy_breakdown.cpu_energy: the RAPL domains' window energy, packages and DRAMs summed; or why none. */
 function cpuEnergyRecord(cpu: CpuMeasurement): CpuEnergyRecord {
   const totals = cpuEnergyTotals(cpu.domains);
+  // A total that is null says why, even when every zone read was fine (a host without a DRAM zone).
+  const missing = [
+    totals.packageJoules === null && !cpu.domains.some((d) => d.kind === "package")
+      ? "no package zone"
+      : null,
+    totals.dramJoules === null && !cpu.domains.some((d) => d.kind === "dram") ? "no DRAM zone" : null,
+  ].filter((why) => why !== null);
+  const reason = cpu.unavailableReason ??
+    (cpu.domains.length > 0 && missing.length > 0
+      ? `${missing.join(" and ")} among the RAPL zones read`
+      : null);
   return {
     package_j: totals.packageJoules,
     dram_j: totals.dramJoules,
@@ -485,6 +496,6 @@ function cpuEnergyRecord(cpu: CpuMeasurement): CpuEnergyRecord {
       energy_j: d.energyJoules,
     })),
     method: cpu.domains.length > 0 ? "rapl_powercap" : null,
-    unavailable_reason: cpu.unavailableReason,
+    unavailable_reason: reason,
   };
 }

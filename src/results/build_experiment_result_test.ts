@@ -465,3 +465,18 @@ Deno.test("buildExperimentResult() output passes the schema, which rejects unkno
   const { total_energy_j: _, ...missing } = result;
   assert.throws(() => experimentResultSchema.parse(missing));
 });
+
+Deno.test("cpu_energy: a host without a DRAM zone gives dram_j null with that reason, never zero", () => {
+  const result = buildExperimentResult(experimentMeasurementFixture({
+    cpu: {
+      domains: [{ domain: "intel-rapl:0", name: "package-0", socket: 0, kind: "package", energyJoules: 400 }],
+      unavailableReason: null,
+    },
+  }));
+  const cpu = result.energy_breakdown!.cpu_energy!;
+  assert.equal(cpu.package_j, 400);
+  assert.equal(cpu.dram_j, null);
+  assert.equal(cpu.unavailable_reason, "no DRAM zone among the RAPL zones read");
+  const both = buildExperimentResult(experimentMeasurementFixture()).energy_breakdown!.cpu_energy!;
+  assert.deepEqual([both.package_j, both.dram_j, both.unavailable_reason], [400, 80, null]);
+});

@@ -68,7 +68,8 @@ function unfinishedStudies(outputDir: string, studyName: string | undefined): Ca
     const dir = resolveInside(outputDir, name);
     if (!isFile(`${dir}/${MANIFEST_FILE}`)) continue;
     const manifest = readManifest(dir);
-    if (!hasWorkLeft(manifest)) continue;
+    // A sharded study is resumed shard by shard (llem run CONFIG DIR --shard I/N), never picked.
+    if (!hasWorkLeft(manifest) || manifest.shards !== undefined) continue;
     if (studyName !== undefined && manifest.study_name !== studyName) continue;
     const completed = manifest.experiments.filter((run) => run.status === "completed").length;
     found.push({ dir, manifest, completed });

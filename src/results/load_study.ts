@@ -13,6 +13,9 @@ export class ResultsUnreadable extends LlemError {
 /** What a study's plan says of each experiment, as _study-artefacts/plan.json keeps it. */
 const storedPlanSchema = z.object({
   study_name: z.string(),
+  /** Each run's experiment and session, in execution order: what a sharded study is split by. */
+  runs: z.array(z.object({ index: z.int().min(1), experiment: z.int().min(1), session: z.int().min(1) }))
+    .default([]),
   varying_keys: z.array(z.string()),
   experiments: z.array(z.object({
     id: z.int().min(1),

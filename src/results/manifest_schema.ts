@@ -129,6 +129,13 @@ export const manifestSchema = z.object({
    * (each a run's entry) on top of it. Absent when there never was a journal.
    */
   journal_seq: z.int().min(0).optional(),
+  /**
+   * A sharded study (split over several llem processes): in manifest.json, how many shards; its runs and
+   * statuses are the union of the shards' parts (manifest.shard-I-of-N.json), which readers join.
+   */
+  shards: z.int().min(1).optional(),
+  /** In a shard's part: which shard of how many (0-based index). Its runs are that shard's alone. */
+  shard: z.object({ index: z.int().min(0), count: z.int().min(1) }).optional(),
   experiments: z.array(manifestRunSchema).superRefine((runs, context) => {
     const seen = new Set<number>();
     for (const [position, run] of runs.entries()) {

@@ -10,17 +10,20 @@ import {
   type RunError,
   type RunStatus,
   type StudyStatus,
-  type StudySummary,
 } from "./manifest_schema.ts";
 import {
   FAILED_RUNS_DIR,
-  MANIFEST_FILE,
-  MANIFEST_JOURNAL_FILE,
+  manifestFilesOf,
   resolveInside,
   runDirName,
+  SHARD_PART_FILE,
+  shardPartName,
   utcStamp,
 } from "./study_layout.ts";
+import { type ManifestPart, unionManifest } from "./shard_union.ts";
+import { isStudyLocked } from "./study_lock.ts";
 import { runFilesProblem } from "./run_files_problem.ts";
+import { summariseManifest as summarise } from "./summarise_manifest.ts";
 import { isFile } from "./is_file.ts";
 import { syncDirectory, writeJsonAtomic, writeSynced } from "./write_atomic.ts";
 
@@ -39,6 +42,10 @@ export interface NewStudy {
   runs: readonly ManifestRunPlan[];
   /** What is simulated, for a study `llem demo` runs; absent otherwise. */
   simulated?: string | null;
+  /** manifest.json of a sharded study: how many shards write its parts. */
+  shards?: number;
+  /** A shard's part: which shard (its runs are that shard's alone). */
+  shard?: { index: number; count: number };
 }
 
 /** Injected clock and process identity, for tests. */
@@ -55,6 +62,8 @@ export interface ManifestStoreOptions {
    * size; "every_change" rewrites it on every change (the old way, kept for the benchmark).
    */
   rewrite?: "bounded" | "every_change";
+  /** A sharded study's part this store writes (shardPartName()), instead of manifest.json. */
+  part?: string | null;
 }
 
 /** What a completed run contributes to the manifest. */
@@ -101,15 +110,60 @@ const NOT_A_STUDY_HINT =
  * directory is missing or a file, has no manifest, or its manifest is empty, not JSON or not a manifest.
  */
 export function readManifest(studyDir: string): Manifest {
+  const base = readManifestFile(studyDir, null);
+  if (base.shards === undefined) return base;
+  const parts: ManifestPart[] = shardParts(studyDir).map((name) => ({
+    name,
+    manifest: readManifestPart(studyDir, name),
+  }));
+  const union = unionManifest(base, parts);
+  if ("problem" in union) {
+    throw new ManifestUnreadable(
+      `study "${studyDir}" is split into ${base.shards} shards, but ${union.problem}`,
+      "each shard of a study must be run with the same --shard count into its directory: remove the " +
+        "stray part (manifest.shard-*.json) if it was started by mistake, or start the study afresh",
+    );
+  }
+  return union.manifest;
+}
+
+/**
+ * A shard's part as read, its status as it is: a part that says running while no llem holds its lock was
+ * left by a killed llem (kill -9, out of memory, a lost node) and is interrupted.
+ */
+export function readManifestPart(studyDir: string, part: string): Manifest {
+  const manifest = readManifestFile(studyDir, part);
+  if (manifest.status === "running" && !isStudyLocked(studyDir, part)) manifest.status = "interrupted";
+  return manifest;
+}
+
+/** The parts of a sharded study present in its directory (shardPartName()s), in shard order. */
+export function shardParts(studyDir: string): string[] {
+  const parts: { name: string; index: number }[] = [];
+  for (const entry of Deno.readDirSync(studyDir)) {
+    const match = SHARD_PART_FILE.exec(entry.name);
+    if (match) {
+      const shard = { index: Number(match[1]), count: Number(match[2]) };
+      parts.push({ name: shardPartName(shard), index: shard.index + shard.count * 1e6 });
+    }
+  }
+  return parts.sort((a, b) => a.index - b.index).map((part) => part.name);
+}
+
+/** One manifest file of a study: manifest.json (part null) or a shard's part, its journal applied. */
+function readManifestFile(studyDir: string, part: string | null): Manifest {
+  const files = manifestFilesOf(part);
   const dir = statOrNull(studyDir);
   if (!dir) throw new ManifestUnreadable(`study directory "${studyDir}" does not exist`, NOT_A_STUDY_HINT);
   if (!dir.isDirectory) {
     throw new ManifestUnreadable(`"${studyDir}" is a file, not a study directory`, NOT_A_STUDY_HINT);
   }
-  const path = resolveInside(studyDir, MANIFEST_FILE);
+  const path = resolveInside(studyDir, files.manifest);
   if (!statOrNull(path)) {
     throw new ManifestUnreadable(
-      `"${studyDir}" has no manifest.json: it is not an llem study`,
+      part === null
+        ? `"${studyDir}" has no manifest.json: it is not an llem study`
+        : `"${studyDir}" has no ${files.manifest}: its ${part} has not started`,
       NOT_A_STUDY_HINT,
     );
   }
@@ -121,17 +175,18 @@ export function readManifest(studyDir: string): Manifest {
       cause: error,
     });
   }
-  return withJournal(studyDir, parseManifest(path, text));
+  return withJournal(studyDir, { manifest: parseManifest(path, text), journal: files.journal });
 }
 
 /**
  * `manifest` with the runs' changes journaled since it was written applied (each line a run's whole
  * entry, numbered). A line cut short by a kill, or one that is not a run's entry, ends the journal there.
  */
-function withJournal(studyDir: string, manifest: Manifest): Manifest {
+function withJournal(studyDir: string, read: { manifest: Manifest; journal: string }): Manifest {
+  const { manifest } = read;
   let text: string;
   try {
-    text = Deno.readTextFileSync(resolveInside(studyDir, MANIFEST_JOURNAL_FILE));
+    text = Deno.readTextFileSync(resolveInside(studyDir, read.journal));
   } catch {
     return manifest;
   }
@@ -251,9 +306,10 @@ export class ManifestStore {
   #journaled = 0;
 
   private constructor(studyDir: string, manifest: Manifest, options: Required<ManifestStoreOptions>) {
+    const files = manifestFilesOf(options.part);
     this.studyDir = studyDir;
-    this.path = resolveInside(studyDir, MANIFEST_FILE);
-    this.journalPath = resolveInside(studyDir, MANIFEST_JOURNAL_FILE);
+    this.path = resolveInside(studyDir, files.manifest);
+    this.journalPath = resolveInside(studyDir, files.journal);
     this.#manifest = manifest;
     this.#now = options.now;
     this.#pid = options.pid;
@@ -281,6 +337,8 @@ export class ManifestStore {
       pid: resolved.pid,
       hostname: resolved.hostname,
       ...(study.simulated ? { simulated: study.simulated } : {}),
+      ...(study.shards !== undefined ? { shards: study.shards } : {}),
+      ...(study.shard !== undefined ? { shard: study.shard } : {}),
       experiments: study.runs.map((run) => ({
         index: run.index,
         cycle: run.cycle,
@@ -318,7 +376,11 @@ export class ManifestStore {
 
   /** Open an existing study's manifest (validated; see readManifest()) without changing it. */
   static load(studyDir: string, options: ManifestStoreOptions = {}): ManifestStore {
-    return new ManifestStore(studyDir, readManifest(studyDir), withDefaults(options));
+    const resolved = withDefaults(options);
+    const manifest = resolved.part === null
+      ? readManifest(studyDir)
+      : readManifestFile(studyDir, resolved.part);
+    return new ManifestStore(studyDir, manifest, resolved);
   }
 
   /** A copy of the current manifest. */
@@ -485,32 +547,12 @@ export class ManifestStore {
   }
 }
 
-function summarise(manifest: Omit<Manifest, "summary">, warnings: string[], now: Date): StudySummary {
-  const runs = manifest.experiments;
-  const count = (status: ManifestRun["status"]) => runs.filter((run) => run.status === status).length;
-  const end = manifest.end_time === null ? now.getTime() : Date.parse(manifest.end_time);
-  return {
-    total_experiments: runs.length,
-    completed: count("completed"),
-    failed: count("failed"),
-    skipped: count("skipped"),
-    pending: count("pending"),
-    total_wall_time_s: Math.max(0, (end - Date.parse(manifest.start_time)) / 1000),
-    total_energy_j: runs.reduce(
-      (sum, run) =>
-        run.status === "completed" && run.total_energy_j !== null ? sum + run.total_energy_j : sum,
-      0,
-    ),
-    unique_configurations: new Set(runs.map((run) => run.experiment)).size,
-    warnings,
-  };
-}
-
 function withDefaults(options: ManifestStoreOptions): Required<ManifestStoreOptions> {
   return {
     now: options.now ?? (() => new Date()),
     pid: options.pid ?? Deno.pid,
     hostname: options.hostname ?? Deno.hostname(),
     rewrite: options.rewrite ?? "bounded",
+    part: options.part ?? null,
   };
 }

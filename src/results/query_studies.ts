@@ -116,7 +116,14 @@ function viewStatements(dirs: readonly string[]): string[] {
     fileView("experiments", { files: files(RESULT_FILE), reader: "read_json", mixed: true }),
     fileView("timeseries", { files: files(TIMESERIES_FILE), reader: "read_parquet", mixed }),
     fileView("requests", { files: files(REQUESTS_FILE), reader: "read_parquet", mixed }),
-    fileView("cpu_timeseries", { files: files(CPU_TIMESERIES_FILE), reader: "read_parquet", mixed }),
+    fileView("cpu_timeseries", {
+      files: files(CPU_TIMESERIES_FILE),
+      reader: "read_parquet",
+      mixed,
+      // No host in these studies had readable RAPL counters: the view is empty, with its columns.
+      emptyColumns: "NULL::DOUBLE AS t, NULL::VARCHAR AS domain, NULL::VARCHAR AS name, " +
+        "NULL::INTEGER AS socket, NULL::DOUBLE AS energy_j, NULL::DOUBLE AS power_w",
+    }),
   ];
 }
 
@@ -169,10 +176,11 @@ function runsView(studies: readonly StudyFiles[]): string {
 /** A view over files, each row with the study and run it came from; an empty view when there are none. */
 function fileView(
   name: string,
-  source: { files: string[]; reader: "read_json" | "read_parquet"; mixed: boolean },
+  source: { files: string[]; reader: "read_json" | "read_parquet"; mixed: boolean; emptyColumns?: string },
 ): string {
   if (source.files.length === 0) {
-    return `CREATE VIEW ${name} AS SELECT NULL::VARCHAR AS study_dir, NULL::VARCHAR AS run_dir WHERE false`;
+    const columns = source.emptyColumns ? `, ${source.emptyColumns}` : "";
+    return `CREATE VIEW ${name} AS SELECT NULL::VARCHAR AS study_dir, NULL::VARCHAR AS run_dir${columns} WHERE false`;
   }
   const list = `[${source.files.map(sqlLiteral).join(", ")}]`;
   const options = source.reader === "read_json"

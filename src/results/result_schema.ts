@@ -60,9 +60,13 @@ export const cpuEnergySchema = z.strictObject({
     "rapl_powercap: Linux's powercap counters, read at the window's edges (wraps undone); null when unmeasured",
   ),
   unavailable_reason: z.string().nullable().describe(
-    "why CPU energy is missing (no powercap, counters readable by root only, a failed read); null when measured",
+    "why CPU energy, or its DRAM part, is missing (no powercap, counters readable by root only, a failed " +
+      "read, no DRAM zone); null when both are measured",
   ),
-}).describe("CPU and DRAM energy of the host, never zero for unmeasured: null with the reason");
+}).describe(
+  "CPU and DRAM energy of the whole host (every process on it, other llem processes included), never zero " +
+    "for unmeasured: null with the reason",
+);
 
 /** EnergyBreakdown: raw and baseline-adjusted energy and how each was obtained. */
 export const energyBreakdownSchema = z.strictObject({

@@ -19,6 +19,32 @@ export const REQUESTS_FILE = "requests.parquet";
 export const STUDY_ARTEFACTS_DIR = "_study-artefacts";
 /** The study's lock: held by the one llem that runs the study (see study_lock.ts). */
 export const STUDY_LOCK_FILE = ".llem.lock";
+/**
+ * A sharded study (one study split over several llem processes, e.g. a Slurm array): each shard writes
+ * its own part of the manifest, `manifest.shard-I-of-N.json` with its journal, under its own lock; the
+ * parts are joined under this lock, and manifest.json holds their union.
+ */
+export const SHARDS_LOCK_FILE = ".llem.shards.lock";
+/** A part's file name: its manifest part, e.g. manifest.shard-0-of-4.json; the groups are I and N. */
+export const SHARD_PART_FILE = /^manifest\.shard-(\d+)-of-(\d+)\.json$/;
+
+/** The name of shard `index` of `count`'s part, e.g. "shard-0-of-4" (null: the whole study's). */
+export function shardPartName(shard: { index: number; count: number }): string {
+  return `shard-${shard.index}-of-${shard.count}`;
+}
+
+/** The files of a study's manifest, or of one shard's part of it, and its lock. */
+export function manifestFilesOf(part: string | null): { manifest: string; journal: string; lock: string } {
+  if (part === null) {
+    return { manifest: MANIFEST_FILE, journal: MANIFEST_JOURNAL_FILE, lock: STUDY_LOCK_FILE };
+  }
+  return {
+    manifest: `manifest.${part}.json`,
+    journal: `manifest.${part}.journal.jsonl`,
+    lock: `.llem.${part}.lock`,
+  };
+}
+
 /** Where partial or failed attempts of a run are moved, so a retry starts from an empty run directory. */
 export const FAILED_RUNS_DIR = "failed-runs";
 

@@ -1,5 +1,5 @@
 import { NotReadyError } from "../errors/not_ready_error.ts";
-import { resolveInside, STUDY_LOCK_FILE } from "./study_layout.ts";
+import { manifestFilesOf, resolveInside, SHARDS_LOCK_FILE, STUDY_LOCK_FILE } from "./study_layout.ts";
 import { writeFailure } from "./write_error.ts";
 
 /**
@@ -34,12 +34,19 @@ const LOCK_RETRY_MS = 40;
  */
 export async function lockStudy(
   dir: string,
-  holder: () => { pid: number | null; hostname: string | null } | null = () => null,
+  options: {
+    holder?: () => { pid: number | null; hostname: string | null } | null;
+    /** A sharded study's part (shardPartName()): its own lock, one writer per shard. */
+    part?: string | null;
+  } = {},
 ): Promise<StudyLock> {
-  const file = openLockFile(dir);
+  const holder = options.holder ?? (() => null);
+  const file = openLockFile(resolveInside(dir, manifestFilesOf(options.part ?? null).lock));
   try {
     for (let attempt = 1; !file.tryLockSync(true); attempt++) {
-      if (attempt >= LOCK_TRIES) throw new StudyBusy(dir, holder());
+      if (attempt >= LOCK_TRIES) {
+        throw new StudyBusy(options.part ? `${dir} (${options.part})` : dir, holder());
+      }
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
   } catch (error) {
@@ -62,10 +69,10 @@ export async function lockStudy(
  * Whether a live llem holds the study's lock now. A shared lock is tried and given back at once, so two
  * llem processes asking at the same time do not see each other as the study's writer.
  */
-export function isStudyLocked(dir: string): boolean {
+export function isStudyLocked(dir: string, part: string | null = null): boolean {
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(resolveInside(dir, STUDY_LOCK_FILE), { read: true });
+    file = Deno.openSync(resolveInside(dir, manifestFilesOf(part).lock), { read: true });
   } catch (error) {
     // No lock file: no llem has run this study since locks were introduced, or it is being created.
     if (error instanceof Deno.errors.NotFound) return false;
@@ -80,8 +87,21 @@ export function isStudyLocked(dir: string): boolean {
   }
 }
 
-function openLockFile(dir: string): Deno.FsFile {
-  const path = resolveInside(dir, STUDY_LOCK_FILE);
+/**
+ * Hold a sharded study's joining lock (flock on `<dir>/.llem.shards.lock`, waiting for it) while `body`
+ * runs: shards create the study, join it and rewrite manifest.json one at a time.
+ */
+export async function withShardsLock<T>(dir: string, body: () => T | Promise<T>): Promise<T> {
+  const file = openLockFile(resolveInside(dir, SHARDS_LOCK_FILE));
+  try {
+    await file.lock(true);
+    return await body();
+  } finally {
+    file.close();
+  }
+}
+
+function openLockFile(path: string): Deno.FsFile {
   try {
     return Deno.openSync(path, { read: true, write: true, create: true, mode: 0o644 });
   } catch (error) {

@@ -1,4 +1,6 @@
+import { UsageError } from "../errors/usage_error.ts";
 import { join } from "node:path";
+import { fileSystemRefusal } from "../errors/file_system_refusal.ts";
 import { LlemError } from "../errors/llem_error.ts";
 
 /** The file system holding `path` is full (ENOSPC, or the user's quota). */
@@ -27,26 +29,17 @@ export class NotWritable extends LlemError {
   }
 }
 
-/** Error codes the operating system gives for a full file system or quota. */
-const FULL_CODES = new Set(["ENOSPC", "EDQUOT"]);
-/** Error codes for a file system or file llem may not write. */
-const NOT_WRITABLE = new Map([
-  ["EROFS", "the file system is read-only"],
-  ["EACCES", "permission denied"],
-  ["EPERM", "operation not permitted"],
-]);
-
 /**
  * The typed error a failed write of `path` means: DiskFull or NotWritable where the operating system's
  * error code says so (Deno's errors carry it as `code`), else null.
  */
 export function writeFailure(error: unknown, path: string): DiskFull | NotWritable | null {
   if (error instanceof DiskFull || error instanceof NotWritable) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return null;
-  if (FULL_CODES.has(code)) return new DiskFull(path, { cause: error });
-  const reason = NOT_WRITABLE.get(code);
-  return reason ? new NotWritable(path, reason, { cause: error }) : null;
+  const refusal = fileSystemRefusal((error as { code?: unknown } | null)?.code);
+  if (!refusal) return null;
+  return refusal.full
+    ? new DiskFull(path, { cause: error })
+    : new NotWritable(path, refusal.reason, { cause: error });
 }
 
 /** Bytes the write probe writes: enough that a file system with less free is as good as full. */
@@ -77,6 +70,13 @@ export function makeDirectory(path: string): void {
   try {
     Deno.mkdirSync(path, { recursive: true });
   } catch (error) {
+    // A file where a folder (or one of its parents) should be: what the user named, not a fault of llem's.
+    if (error instanceof Deno.errors.AlreadyExists || error instanceof Deno.errors.NotADirectory) {
+      throw new UsageError(
+        `cannot make the folder "${path}": it, or a folder above it, is a file`,
+        "name a folder that does not exist, or an existing folder",
+      );
+    }
     throw writeFailure(error, path) ?? error;
   }
 }

@@ -63,6 +63,12 @@ export function containerConfinement(runtime: "docker" | "podman", options: Conf
 }
 
 /**
+ * `run` starts the image the store has, or fails: Docker and Podman would otherwise pull a missing image
+ * from a registry, which is llem reaching the network (preflight has already checked it is there).
+ */
+export const NEVER_PULL = ["--pull", "never"] as const;
+
+/**
  * The command that removes a container at once: killing a session's client does not stop its container.
  * Docker's `rm --force` kills it; Podman's first sends SIGTERM and waits 10 s, unless told `--time 0`.
  */
@@ -86,6 +92,7 @@ function containerArgv(
     runtime,
     "run",
     "--rm",
+    ...NEVER_PULL,
     "--interactive",
     "--name",
     options.containerName,

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { container, launch, values } from "../../tests/harness_launch_fixture.ts";
 import { CONTAINER_PIDS_LIMIT, containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
+import { containerCheckArgv } from "./readiness_argv.ts";
 
 Deno.test("dockerArgv() confines the container: no network, the user's ids, no capabilities, read-only mounts", () => {
   const argv = dockerArgv(launch, container);
-  assert.deepEqual(argv.slice(0, 4), ["docker", "run", "--rm", "--interactive"]);
+  assert.deepEqual(argv.slice(0, 6), ["docker", "run", "--rm", "--pull", "never", "--interactive"]);
   assert.ok(argv.includes("--init"));
   assert.deepEqual(values(argv, "--gpus"), ['"device=GPU-aaa,GPU-bbb"']);
   assert.deepEqual(values(argv, "--network"), ["none"]);
@@ -105,4 +106,17 @@ Deno.test("dockerArgv() labels the container with its session and, when known, t
     "io.llem.owner=/tmp/llem-1000/host-42-abcd1234",
     "io.llem.host=host",
   ]);
+});
+
+Deno.test("dockerArgv(), podmanArgv() and the preflight check never pull: a missing image fails, offline", () => {
+  const argvs = [
+    dockerArgv(launch, container),
+    podmanArgv(launch, container),
+    containerCheckArgv("docker", { image: container.image, gpuUuids: [], host: container.host }),
+    containerCheckArgv("podman", { image: container.image, gpuUuids: [], host: container.host }),
+  ];
+  for (const argv of argvs) {
+    assert.deepEqual(values(argv, "--pull"), ["never"], argv.join(" "));
+    assert.ok(argv.indexOf("--pull") < argv.indexOf(container.image), "an option of run, before the image");
+  }
 });

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { startTogether } from "../../tests/concurrent_install_fixture.ts";
 import { inTempDir } from "../../tests/in_temp_dir.ts";
+import { withReadOnlyMount } from "../../tests/read_only_mount.ts";
+import { CacheNotWritable } from "./cache_not_writable.ts";
 import { HARNESS_FILES, materializeHarness } from "./materialize_harness.ts";
 
 const source = new URL("../../engines/", import.meta.url).pathname;
@@ -36,3 +39,68 @@ Deno.test(
     );
   }),
 );
+
+Deno.test("materializeHarness() into a cache llem cannot write throws CacheNotWritable (exit 3) naming the folder", (t) =>
+  inTempDir((dir) =>
+    withReadOnlyMount(t, {
+      path: join(dir, "cache"),
+      body: (cache) => {
+        let error: unknown;
+        try {
+          materializeHarness(source, cache);
+        } catch (thrown) {
+          error = thrown;
+        }
+        assert.ok(error instanceof CacheNotWritable, String(error));
+        assert.equal(error.kind, "not_ready");
+        assert.equal(
+          error.message,
+          `Cannot write llem's cache "${join(cache, "harness")}": the file system is read-only`,
+        );
+        assert.match(error.hint!, /LLEM_CACHE_DIR/);
+      },
+    })
+  )());
+
+Deno.test(
+  "materializeHarness() under a cache path that is a file throws CacheNotWritable",
+  inTempDir((dir) => {
+    Deno.writeTextFileSync(join(dir, "file"), "");
+    assert.throws(() => materializeHarness(source, join(dir, "file", "cache")), CacheNotWritable);
+  }),
+);
+
+Deno.test("materializeHarness() from several processes started at once: one folder, complete, nothing partial", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "llem-test-" });
+  try {
+    const results = await startTogether(5, ["harness", join(dir, "cache"), join(dir, "go")]) as {
+      dir: string;
+    }[];
+    assert.equal(new Set(results.map((r) => r.dir)).size, 1);
+    for (const name of HARNESS_FILES) {
+      assert.deepEqual(Deno.readFileSync(join(results[0]!.dir, name)), Deno.readFileSync(join(source, name)));
+    }
+    assert.deepEqual([...Deno.readDirSync(join(dir, "cache", "harness"))].map((e) => e.name), [
+      results[0]!.dir.split("/").pop(),
+    ]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("materializeHarness() reads a read-only source (a binary's folder) and writes only the cache", (t) =>
+  inTempDir((dir) =>
+    withReadOnlyMount(t, {
+      path: join(dir, "engines"),
+      fill: (engines) => {
+        for (const name of HARNESS_FILES) {
+          Deno.mkdirSync(join(engines, name, ".."), { recursive: true });
+          Deno.copyFileSync(join(source, name), join(engines, name));
+        }
+      },
+      body: (engines) => {
+        const cache = join(dir, "cache");
+        assert.equal(materializeHarness(engines, cache), materializeHarness(source, cache));
+      },
+    })
+  )());

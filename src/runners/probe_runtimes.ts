@@ -1,9 +1,15 @@
+import type { ApptainerProgram } from "./apptainer_argv.ts";
 import { type CdiGpuDevices, cdiGpuDevices } from "./cdi_gpu_devices.ts";
 import { type ProgramResult, runProgram } from "./run_program.ts";
 
 /** What llem found out about one container runtime. */
 export interface RuntimeProbe {
   runtime: "docker" | "podman" | "apptainer";
+  /**
+   * The command that answered, when it is not the runtime's name: `singularity` (SingularityCE, or an old
+   * Singularity) where no `apptainer` is installed. Its options are Apptainer's.
+   */
+  program?: ApptainerProgram;
   /** The CLI is installed. */
   installed: boolean;
   /** The daemon (Docker) answers, or the CLI works (Podman, Apptainer). */
@@ -23,8 +29,16 @@ export async function probeRuntimes(timeoutMs = 5000): Promise<RuntimeProbe[]> {
   return await Promise.all([
     probeDocker(timeoutMs),
     probePodman(timeoutMs),
-    probeSimple("apptainer", timeoutMs),
+    probeApptainer(timeoutMs),
   ]);
+}
+
+/** Apptainer, else Singularity under its own name (clusters that have not moved to Apptainer). */
+async function probeApptainer(timeoutMs: number): Promise<RuntimeProbe> {
+  const apptainer = await probeSimple("apptainer", timeoutMs);
+  if (apptainer.installed) return apptainer;
+  const singularity = await probeSimple("singularity", timeoutMs);
+  return singularity.installed ? { ...singularity, runtime: "apptainer", program: "singularity" } : apptainer;
 }
 
 /** A runtime whose CLI could not be started, or did not answer. */
@@ -119,12 +133,12 @@ async function probePodman(timeoutMs: number): Promise<RuntimeProbe> {
   };
 }
 
-async function probeSimple(runtime: "apptainer", timeoutMs: number): Promise<RuntimeProbe> {
+async function probeSimple(runtime: "apptainer" | "singularity", timeoutMs: number): Promise<RuntimeProbe> {
   const result = await runProgram([runtime, "--version"], { timeoutMs });
   const installed = result.startError === null;
   const usable = installed && !result.timedOut && result.code === 0;
   return {
-    runtime,
+    runtime: runtime === "singularity" ? "apptainer" : runtime,
     installed,
     usable,
     version: usable ? lastLine(result.stdout).replace(/^.*version\s*/i, "") : null,

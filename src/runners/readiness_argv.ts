@@ -1,4 +1,9 @@
-import { type ConfinementOptions, containerConfinement, containerGpuFlags } from "./container_argv.ts";
+import {
+  type ConfinementOptions,
+  containerConfinement,
+  containerGpuFlags,
+  NEVER_PULL,
+} from "./container_argv.ts";
 import { containerLabels, type ContainerOwner } from "./container_labels.ts";
 
 /** The script a preflight container runs: its Python must be 3.9+ (the harness's floor). */
@@ -30,6 +35,7 @@ export function containerCheckArgv(
     runtime,
     "run",
     "--rm",
+    ...NEVER_PULL,
     ...(options.name ? ["--name", options.name, ...containerLabels(options.name, options.owner)] : []),
     ...containerGpuFlags(runtime, gpuUuids),
     "--network",

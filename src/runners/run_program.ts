@@ -17,7 +17,8 @@ export interface ProgramResult {
  */
 export async function runProgram(
   argv: readonly string[],
-  options: { timeoutMs?: number; env?: Record<string, string>; cwd?: string } = {},
+  options: { timeoutMs?: number; env?: Record<string, string>; inherit?: readonly string[]; cwd?: string } =
+    {},
 ): Promise<ProgramResult> {
   let child: Deno.ChildProcess;
   try {

@@ -12,6 +12,11 @@ import { usableSecrets } from "./usable_secrets.ts";
 export interface SessionFiles {
   /** The writable folder shared with the engine. */
   exchangeDir: string;
+  /**
+   * Apptainer's --workdir: the container's /tmp, /var/tmp and $HOME, on the host's disk rather than in the
+   * session's small tmpfs (`sessiondir max size`, 64 MiB by default). Null for the other runners.
+   */
+  workDir: string | null;
   /** The secrets the engine can use (usableSecrets()), in a file; null when there are none. */
   secretsFile: string | null;
   /** This llem's owner record, for the container's labels (the reaper judges them by it). */
@@ -45,28 +50,38 @@ export function openSessionFiles(
   });
   const lease = leaseLlemOwner(given.tmpDir);
   let exchangeDir = "";
+  let workDir: string | null = null;
   let file: { path: string; remove(): void } | null = null;
   try {
     exchangeDir = Deno.makeTempDirSync({ dir: lease.dir, prefix: "exchange-" });
+    if (runner === "apptainer") workDir = Deno.makeTempDirSync({ dir: lease.dir, prefix: "workdir-" });
     if (engineOwner) Deno.chownSync(exchangeDir, engineOwner.uid, engineOwner.gid);
     file = Object.keys(secrets).length
       ? writeSecretsFile(secrets, { tmpDir: given.tmpDir, owner: engineOwner })
       : null;
   } catch (error) {
     if (exchangeDir) removeQuietly(exchangeDir);
+    if (workDir) removeQuietly(workDir);
     lease.release();
     throw error;
   }
   let released = false;
   return {
     exchangeDir,
+    workDir,
     secretsFile: file?.path ?? null,
     owner: { dir: lease.dir, hostname: lease.hostname },
     release() {
       if (released) return;
       released = true;
       // Best effort: a folder the engine removed or left unremovable must not turn a failure into a crash.
-      for (const remove of [() => file?.remove(), () => removeQuietly(exchangeDir), () => lease.release()]) {
+      const removals = [
+        () => file?.remove(),
+        () => removeQuietly(exchangeDir),
+        () => workDir && removeQuietly(workDir),
+        () => lease.release(),
+      ];
+      for (const remove of removals) {
         try {
           remove();
         } catch { /* already gone, or not ours to remove */ }

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
-import { apptainerArgv } from "./apptainer_argv.ts";
+import { apptainerArgv, type ApptainerProgram } from "./apptainer_argv.ts";
 import type { ConcreteRunner } from "./concrete_runner.ts";
 import { containerRemoveArgv, dockerArgv, podmanArgv } from "./container_argv.ts";
 import type { HarnessLaunch } from "./harness_launch.ts";
@@ -11,6 +11,11 @@ import { processArgv } from "./process_argv.ts";
 export interface SessionLaunch {
   argv: string[];
   env: Record<string, string>;
+  /**
+   * The names of llem's variables the started program keeps, when not all of them: the apptainer client,
+   * whose environment reaches into its container. Null: all of them (secrets never).
+   */
+  inherit: readonly string[] | null;
   /** Removes the container after a kill (container runners). */
   afterKill: string[] | null;
   /** Image (container runners) or Python (process), for the record. */
@@ -56,6 +61,10 @@ export function sessionLaunch(
     gpuUuids: string[];
     harnessDir: string;
     exchangeDir: string;
+    /** Apptainer's --workdir (SessionFiles.workDir). */
+    workDir?: string | null;
+    /** The command of runner apptainer: apptainer, or singularity where only it is installed. */
+    program?: ApptainerProgram;
     secretsFile: string | null;
     /** Replace the engine's adapter (the test engine). */
     adapterPath: string | null;
@@ -68,7 +77,8 @@ export function sessionLaunch(
   const localModel = localModelPath(config.model, host.cwd, host.exists);
   const cache = host.huggingFaceCache;
   const readOnlyMounts = localModel ? [localModel] : cache && host.exists(cache) ? [cache] : [];
-  const env: Record<string, string> = {};
+  // Offline, the engine's own switches too (the Hugging Face ones come with every launch: offlineEnv()).
+  const env: Record<string, string> = config.allow_network ? {} : { ...ENGINES[config.engine].offlineEnv };
   if (!localModel && cache && host.exists(cache)) env.HF_HUB_CACHE = cache;
   const launch: HarnessLaunch = {
     engine: config.engine,
@@ -86,13 +96,26 @@ export function sessionLaunch(
   if (runner === "process") {
     const python = config.python ?? "python3";
     const started = processArgv(launch, python);
-    return { argv: started.argv, env: started.env, afterKill: null, image: null, python, readOnlyMounts };
+    return {
+      argv: started.argv,
+      env: started.env,
+      inherit: null,
+      afterKill: null,
+      image: null,
+      python,
+      readOnlyMounts,
+    };
   }
   const image = config.image ?? ENGINES[config.engine].defaultImage;
   if (runner === "apptainer") {
+    const started = apptainerArgv(launch, {
+      image,
+      ...(options.workDir ? { workDir: options.workDir } : {}),
+    });
     return {
-      argv: apptainerArgv(launch, { image }),
-      env: {},
+      argv: started.argv,
+      env: started.env,
+      inherit: started.inherit,
       afterKill: null,
       image,
       python: "python3",
@@ -110,6 +133,7 @@ export function sessionLaunch(
   return {
     argv: runner === "docker" ? dockerArgv(launch, container) : podmanArgv(launch, container),
     env: {},
+    inherit: null,
     afterKill: containerRemoveArgv(runner, containerName),
     image,
     python: "python3",

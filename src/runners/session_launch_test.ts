@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { experimentSchema } from "../config/experiment_config.ts";
+import { APPTAINER_CLIENT_ENV } from "./apptainer_argv.ts";
 import { huggingFaceCacheDir } from "./hugging_face_cache_dir.ts";
-import { type LaunchHost, sessionLaunch } from "./session_launch.ts";
+import type { ConcreteRunner } from "./concrete_runner.ts";
+import { type LaunchHost, type SessionLaunch, sessionLaunch } from "./session_launch.ts";
 
 const host = (existing: string[]): LaunchHost => ({
   uid: 1000,
@@ -76,4 +78,80 @@ Deno.test("sessionLaunch() applies the config's memory_limit and labels the cont
   assert.ok(launched.argv.includes("io.llem.owner=/tmp/llem-1000/h-1-abcd1234"));
   const unlimited = sessionLaunch(experimentSchema.parse({ model: "org/m" }), "docker", options(host([])));
   assert.ok(!unlimited.argv.includes("--memory"));
+});
+
+Deno.test("sessionLaunch() under apptainer gives the container's variables by APPTAINERENV_ and a clean client", () => {
+  const config = experimentSchema.parse({ model: "org/model", runner: "apptainer", image: "/sif/vllm.sif" });
+  const launched = sessionLaunch(config, "apptainer", {
+    ...options(host(["/home/u/.cache/huggingface/hub"])),
+    workDir: "/tmp/llem-0/o/workdir-1",
+  });
+  assert.equal(launched.image, "/sif/vllm.sif");
+  assert.equal(launched.argv[launched.argv.indexOf("--workdir") + 1], "/tmp/llem-0/o/workdir-1");
+  assert.equal(launched.env.APPTAINERENV_CUDA_VISIBLE_DEVICES, "GPU-a");
+  assert.equal(launched.env.APPTAINERENV_HF_HUB_CACHE, "/home/u/.cache/huggingface/hub");
+  assert.equal(launched.env.APPTAINERENV_HF_HUB_OFFLINE, "1");
+  assert.deepEqual(launched.inherit, APPTAINER_CLIENT_ENV);
+  for (const runner of ["docker", "podman", "process"] as const) {
+    assert.equal(sessionLaunch(config, runner, options(host([]))).inherit, null, runner);
+  }
+});
+
+/** The variables a session's engine starts with, read from how each runner passes them. */
+function engineEnv(launched: SessionLaunch, runner: ConcreteRunner): Record<string, string> {
+  if (runner === "process") return launched.env;
+  if (runner === "apptainer") {
+    return Object.fromEntries(
+      Object.entries(launched.env).map(([name, value]) => [name.replace(/^APPTAINERENV_/, ""), value]),
+    );
+  }
+  const pairs = launched.argv.flatMap((arg, i) => launched.argv[i - 1] === "--env" ? [arg] : []);
+  return Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
+}
+
+/** What each runner does to the network: Docker and Podman's --network, Apptainer's --net --network. */
+function network(launched: SessionLaunch): string {
+  const at = launched.argv.indexOf("--network");
+  if (at < 0) return "host";
+  return launched.argv[at - 1] === "--net" || launched.argv[0] === "docker" || launched.argv[0] === "podman"
+    ? launched.argv[at + 1]!
+    : "ignored";
+}
+
+Deno.test("sessionLaunch() keeps every runner's engine offline unless allow_network: no network, offline switches", () => {
+  const runners: ConcreteRunner[] = ["process", "docker", "podman", "apptainer"];
+  for (const runner of runners) {
+    const offline = sessionLaunch(
+      experimentSchema.parse({ model: "org/m", engine: "vllm" }),
+      runner,
+      options(host([])),
+    );
+    const env = engineEnv(offline, runner);
+    assert.equal(env.HF_HUB_OFFLINE, "1", runner);
+    assert.equal(env.TRANSFORMERS_OFFLINE, "1", runner);
+    assert.equal(env.VLLM_NO_USAGE_STATS, "1", `${runner}: vLLM's usage statistics`);
+    assert.equal(env.DO_NOT_TRACK, "1", runner);
+    // A local process shares the host's network: the switches are all llem can do there.
+    assert.equal(network(offline), runner === "process" ? "host" : "none", runner);
+
+    const online = sessionLaunch(
+      experimentSchema.parse({ model: "org/m", engine: "vllm", allow_network: true }),
+      runner,
+      options(host([])),
+    );
+    const onlineEnv = engineEnv(online, runner);
+    for (const name of ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "VLLM_NO_USAGE_STATS", "DO_NOT_TRACK"]) {
+      assert.equal(onlineEnv[name], undefined, `${runner}: ${name} with allow_network`);
+    }
+    assert.equal(network(online), runner === "docker" || runner === "podman" ? "bridge" : "host", runner);
+  }
+  // Engines that send nothing get only the Hugging Face switches.
+  const transformers = sessionLaunch(
+    experimentSchema.parse({ model: "org/m" }),
+    "process",
+    options(host([])),
+  );
+  assert.equal(transformers.env.VLLM_NO_USAGE_STATS, undefined);
 });

@@ -4,8 +4,11 @@ import { SECRET_NAMES } from "./secrets_file.ts";
 /** Options for starting a child process. */
 export interface SpawnOptions {
   env?: Record<string, string>;
-  /** Start from an empty environment plus `env` (containers get only what they are given). */
-  clearEnv?: boolean;
+  /**
+   * Only these of llem's variables, plus `env`: for a runtime client whose own environment reaches into
+   * its container (Apptainer's). All of llem's variables when absent; secrets never.
+   */
+  inherit?: readonly string[];
   cwd?: string;
   stdin?: "piped" | "null";
   /**
@@ -30,12 +33,15 @@ export class SpawnError extends LlemError {
 }
 
 /**
- * The environment a child starts with: `env`, over llem's own unless `clearEnv`, never with llem's secrets
- * (SECRET_NAMES): a runtime client (docker, podman) has no use for HF_TOKEN, and whatever is in a process's
- * environment is readable by its uid (/proc/PID/environ). An engine is given secrets by file only.
+ * The environment a child starts with: `env`, over llem's own (or the part of it named by `inherit`), never
+ * with llem's secrets (SECRET_NAMES): a runtime client (docker, podman) has no use for HF_TOKEN, and
+ * whatever is in a process's environment is readable by its uid (/proc/PID/environ). An engine is given
+ * secrets by file only.
  */
-export function childEnv(options: Pick<SpawnOptions, "env" | "clearEnv">): Record<string, string> {
-  const inherited = options.clearEnv ? {} : Deno.env.toObject();
+export function childEnv(options: Pick<SpawnOptions, "env" | "inherit">): Record<string, string> {
+  const own = Deno.env.toObject();
+  const names = options.inherit ?? Object.keys(own);
+  const inherited = Object.fromEntries(names.filter((name) => name in own).map((name) => [name, own[name]!]));
   for (const name of SECRET_NAMES) delete inherited[name];
   return { ...inherited, ...options.env };
 }

@@ -1,5 +1,6 @@
 import type { ExperimentConfig } from "../config/experiment_config.ts";
 import { ENGINES } from "../engines/engine_registry.ts";
+import { apptainerImageProblem } from "../runners/apptainer_image.ts";
 import type { ConcreteRunner } from "../runners/concrete_runner.ts";
 import { type ConfinementOptions, containerRemoveArgv } from "../runners/container_argv.ts";
 import { leaseLlemOwner } from "../runners/lease_llem_owner.ts";
@@ -12,8 +13,8 @@ import type { PreflightProblem } from "./preflight.ts";
 
 /**
  * Whether a runner can start this experiment's sessions: a Python that imports the engine (process), a
- * usable Apptainer and image, or a usable Docker or Podman with the image present, that can enforce the
- * experiment's memory_limit.
+ * usable Apptainer and an image it can start here (a .sif, not a registry name), or a usable Docker or
+ * Podman with the image present, that can enforce the experiment's memory_limit.
  */
 export async function checkRunner(
   config: ExperimentConfig,
@@ -30,14 +31,8 @@ export async function checkRunner(
         fix: "install apptainer, or choose another runner",
       }];
     }
-    if (image.endsWith(".sif") && !pathExists(image)) {
-      return [{
-        check: "image",
-        message: `image ${image} does not exist`,
-        fix: "build it with apptainer build, or fix image:",
-      }];
-    }
-    return [];
+    const problem = apptainerImageProblem(image, { allowNetwork: config.allow_network, exists: pathExists });
+    return problem ? [{ check: "image", ...problem }] : [];
   }
   if (!found?.usable) {
     return [{

@@ -57,6 +57,8 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     gpuUuids: target.gpus.map((gpu) => gpu.info.uuid),
     harnessDir: context.harnessDir,
     exchangeDir: given.exchangeDir,
+    workDir: given.workDir,
+    ...(target.runner.program ? { program: target.runner.program } : {}),
     secretsFile: given.secretsFile,
     adapterPath: context.request.adapterPath,
     owner: given.owner,
@@ -77,6 +79,7 @@ export async function openEngineSession(context: StudyContext, target: SessionTa
     harness = await context.ports.startSession({
       argv: launch.argv,
       env: launch.env,
+      inherit: launch.inherit,
       afterKill: launch.afterKill,
       logPath: target.logPath,
       limits: {

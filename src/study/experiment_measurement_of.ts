@@ -151,6 +151,9 @@ function cpuMeasurement(context: StudyContext, measured: MeasuredRun): CpuMeasur
   const failed = domains.filter((d) => d.energyJoules === null).map((d) => d.domain);
   return {
     domains,
-    unavailableReason: failed.length ? `reading ${failed.join(", ")} failed during the window` : null,
+    unavailableReason: failed.length
+      ? `${failed.join(", ")} could not be counted over the window (a failed read, or a counter step that ` +
+        "is no wrap: one that went back, or past its reported range)"
+      : null,
   };
 }

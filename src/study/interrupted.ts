@@ -16,6 +16,9 @@ export function throwIfInterrupted(signal: AbortSignal): void {
 
 /** Wait for `request`, or throw Interrupted at an abort (the caller then kills what it was waiting on). */
 export async function interruptible<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  // Once the caller stops waiting, the request's own failure (its harness killed) is nobody's: handled
+  // here before anything can throw, or an abort before the wait leaves it unhandled and llem crashes.
+  request.catch(() => {});
   throwIfInterrupted(signal);
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
@@ -26,6 +29,5 @@ export async function interruptible<T>(request: Promise<T>, signal: AbortSignal)
     return await Promise.race([request, aborted]);
   } finally {
     signal.removeEventListener("abort", onAbort);
-    request.catch(() => {});
   }
 }

@@ -54,7 +54,7 @@ export function llemPorts(
       HarnessSession.start(start.argv, {
         limits: start.limits,
         logPath: start.logPath,
-        spawn: { env: start.env },
+        spawn: { env: start.env, ...(start.inherit ? { inherit: start.inherit } : {}) },
         ...(start.afterKill ? { afterKill: start.afterKill } : {}),
       }),
     clock: SYSTEM_CLOCK,

@@ -56,7 +56,8 @@ export async function measureBaselines(
   );
   throwIfInterrupted(context.ports.signal);
   writeJsonAtomic(
-    join(context.record.dir, STUDY_ARTEFACTS_DIR, `baseline_cache_${clock.now().getTime()}.json`),
+    // The pid too: the shards of a sharded study share this folder and may measure in the same millisecond.
+    join(context.record.dir, STUDY_ARTEFACTS_DIR, `baseline_cache_${clock.now().getTime()}_${Deno.pid}.json`),
     outcomes,
   );
   for (const outcome of outcomes) {

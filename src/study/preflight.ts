@@ -139,11 +139,15 @@ async function checkExperiments(
   const gpusChecked = new Set<string>();
   const modelsChecked = new Set<string>();
   for (const { id, config } of request.plan.experiments) {
-    const choice: RunnerChoice = config.runner === "auto"
-      ? resolveAutoRunner(await probe())
-      : { runner: config.runner, reason: null };
+    const choice = await chooseRunner(config.runner, probe);
     runners.set(id, choice);
-    const key = JSON.stringify([choice.runner, config.image, config.engine, config.python]);
+    const key = JSON.stringify([
+      choice.runner,
+      config.image,
+      config.engine,
+      config.python,
+      config.memory_limit,
+    ]);
     if (!runnerUsable.has(key)) {
       const problems = await checkRunner(config, {
         runner: choice.runner,
@@ -193,6 +197,19 @@ function limitsNote(
 ): string | null {
   const why = given.probes.find((probe) => probe.runtime === runner)?.limitsIgnored;
   return why && !given.memoryLimit ? `${runner} runs the engine without its pids limit: ${why}` : null;
+}
+
+/** The experiment's runner (auto resolved), with the command that runs Apptainer when it is singularity. */
+async function chooseRunner(
+  runner: ExperimentConfig["runner"],
+  probe: () => Promise<RuntimeProbe[]>,
+): Promise<RunnerChoice> {
+  const choice: RunnerChoice = runner === "auto"
+    ? resolveAutoRunner(await probe())
+    : { runner, reason: null };
+  if (choice.runner !== "apptainer") return choice;
+  const program = (await probe()).find((p) => p.runtime === "apptainer")?.program;
+  return program ? { ...choice, program } : choice;
 }
 
 /** One note per runner auto chose, naming the experiments it chose it for. */

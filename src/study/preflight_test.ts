@@ -162,3 +162,72 @@ Deno.test(
     );
   }),
 );
+
+Deno.test(
+  "preflight() runs Apptainer's experiments with singularity where only it is installed",
+  inTempDir(async (dir) => {
+    const yaml = `name: p\n${quickExperiment().replace("runner: process", "runner: apptainer")}`;
+    const probe = (program?: "singularity") => () =>
+      Promise.resolve([{
+        runtime: "apptainer" as const,
+        ...(program ? { program } : {}),
+        installed: true,
+        usable: true,
+        version: "4.1.0",
+        nvidiaSupport: null,
+        detail: "singularity-ce version 4.1.0",
+      }]);
+    const run = async (program?: "singularity") =>
+      (await preflight(fakeRequest(yaml, dir), {
+        gpuSystem: null,
+        nvmlFailure: null,
+        runs: 1,
+        probe: probe(program),
+      }))
+        .runners;
+    assert.deepEqual([...(await run("singularity")).values()], [{
+      runner: "apptainer",
+      reason: null,
+      program: "singularity",
+    }]);
+    assert.deepEqual([...(await run()).values()], [{ runner: "apptainer", reason: null }]);
+  }),
+);
+
+Deno.test(
+  "preflight() refuses an engine's Docker image for Apptainer, with the offline way to a .sif",
+  inTempDir(async (dir) => {
+    const apptainer = () =>
+      Promise.resolve([{
+        runtime: "apptainer" as const,
+        installed: true,
+        usable: true,
+        version: "1.3.4",
+        nvidiaSupport: null,
+        detail: "apptainer version 1.3.4",
+      }]);
+    const check = async (lines: string) => {
+      const yaml = `name: p\n${quickExperiment(lines).replace("runner: process", "runner: apptainer")}`;
+      const report = await preflight(fakeRequest(yaml, dir), {
+        gpuSystem: null,
+        nvmlFailure: null,
+        runs: 1,
+        probe: apptainer,
+      });
+      return report.problems.filter((p) => p.check === "image");
+    };
+    const [problem, ...more] = await check("");
+    assert.equal(more.length, 0);
+    assert.equal(
+      problem?.message,
+      "image huggingface/transformers-pytorch-gpu:4.46.3 is a registry name, not a file: Apptainer runs .sif files",
+    );
+    assert.match(
+      problem?.fix ?? "",
+      /docker save huggingface\/transformers-pytorch-gpu:4\.46\.3 -o .*\.tar; then apptainer build .*\.sif docker-archive:/,
+    );
+    Deno.writeTextFileSync(join(dir, "engine.sif"), "");
+    assert.deepEqual(await check(`image: ${join(dir, "engine.sif")}`), []);
+    assert.match((await check("image: docker://org/engine:1"))[0]?.message ?? "", /allow_network is false/);
+  }),
+);

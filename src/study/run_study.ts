@@ -9,8 +9,9 @@ import type { ExperimentResult } from "../results/result_schema.ts";
 import { claimStudyDir } from "../results/claim_study_dir.ts";
 import { readManifest } from "../results/manifest_store.ts";
 import { runFilesProblem } from "../results/run_files_problem.ts";
+import { lockStudy, type StudyLock, withShardsLock } from "../results/study_lock.ts";
 import { studyDirName } from "../results/study_layout.ts";
-import { lockStudy, type StudyLock } from "../results/study_lock.ts";
+import { openShard, shardRunsToFinish } from "./open_shard.ts";
 import { closeEngineSession } from "./engine_session.ts";
 import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
 import { Interrupted, throwIfInterrupted } from "./interrupted.ts";
@@ -20,7 +21,7 @@ import { SampleStream } from "./sample_stream.ts";
 import type { StudyContext, StudySetup } from "./study_context.ts";
 import type { StudyPorts } from "./study_ports.ts";
 import { dirMatchesRun, sameRun } from "./resume_mismatch.ts";
-import { StudyRecord } from "./study_record.ts";
+import { StudyRecord, writeShardUnion } from "./study_record.ts";
 import type { StudyRequest } from "./study_request.ts";
 import { minOf } from "../measure/max_of.ts";
 
@@ -80,7 +81,7 @@ export async function runStudy(setup: StudySetup, ports: StudyPorts): Promise<St
     await release(held);
   }
   // The session, the sampler and the GPU locks are released; the last manifest write, then the study lock.
-  const manifest = finishStudy(record, { status, studyLock });
+  const manifest = await finishStudy(record, { status, studyLock, shardedDir: request.shard?.dir ?? null });
   if (bug) throw bug.error;
   const { summary } = manifest;
   ports.onEvent({
@@ -108,8 +109,18 @@ async function openStudy(
 ): Promise<{ record: StudyRecord; studyLock: StudyLock }> {
   const { request } = setup;
   const { ports, held } = parts;
+  if (request.shard) {
+    const opened = await openShard(setup, {
+      ports,
+      lockGpus: (dir) => parts.used.length > 0 ? lockGpus(setup, { ports, dir, gpus: parts.used }) : null,
+    });
+    held.locks = opened.locks;
+    return opened;
+  }
   const resumeDir = request.resume?.dir ?? null;
-  let studyLock = resumeDir === null ? null : await lockStudy(resumeDir, () => manifestHolder(resumeDir));
+  let studyLock = resumeDir === null
+    ? null
+    : await lockStudy(resumeDir, { holder: () => manifestHolder(resumeDir) });
   try {
     const planned = resumeDir ??
       join(request.outputDir, studyDirName(request.plan.study_name, ports.clock.now()));
@@ -138,10 +149,23 @@ function manifestHolder(dir: string): { pid: number | null; hostname: string | n
   }
 }
 
-/** The study's statistics and status written, then its lock given back: the last write is this llem's. */
-function finishStudy(record: StudyRecord, end: { status: StudyStatus; studyLock: StudyLock }): Manifest {
+/**
+ * The study's statistics and status written (a shard's in its part, then the union in manifest.json),
+ * then its lock given back: the last write is this llem's.
+ */
+async function finishStudy(
+  record: StudyRecord,
+  end: { status: StudyStatus; studyLock: StudyLock; shardedDir: string | null },
+): Promise<Manifest> {
   try {
-    return record.finish(end.status);
+    const manifest = record.finish(end.status);
+    const dir = end.shardedDir;
+    if (dir !== null) {
+      await withShardsLock(dir, () => writeShardUnion(dir)).catch((error) =>
+        record.warn(null, `manifest.json (the shards' union) was not rewritten: ${(error as Error).message}`)
+      );
+    }
+    return manifest;
   } finally {
     end.studyLock.release();
   }
@@ -152,6 +176,7 @@ function finishStudy(record: StudyRecord, end: { status: StudyStatus; studyLock:
  * a run marked completed whose files are not whole runs again.
  */
 function runsToFinish(request: StudyRequest): { experiment: number }[] {
+  if (request.shard) return shardRunsToFinish(request.shard, request.plan);
   if (!request.resume) return request.plan.runs;
   const { dir, manifest } = request.resume;
   return manifest.experiments.filter((run) =>

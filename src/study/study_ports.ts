@@ -50,6 +50,8 @@ export interface EngineSession {
 export interface SessionStart {
   argv: string[];
   env: Record<string, string>;
+  /** Only these of llem's variables reach the program (Apptainer's client); all of them when absent or null. */
+  inherit?: readonly string[] | null;
   /** Run after a kill (container runners: remove the container, which outlives its client). */
   afterKill: string[] | null;
   /** The session's log file (the harness's stderr). */

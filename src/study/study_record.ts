@@ -1,13 +1,21 @@
 import { join } from "node:path";
 import type { StudyPlan } from "../config/build_plan.ts";
 import type { Manifest, ManifestRun, RunError, StudyStatus } from "../results/manifest_schema.ts";
-import { ManifestStore } from "../results/manifest_store.ts";
-import { STUDY_ARTEFACTS_DIR } from "../results/study_layout.ts";
+import { shardRuns } from "../config/assign_shards.ts";
+import { UsageError } from "../errors/usage_error.ts";
+import { isFile } from "../results/is_file.ts";
+import { ManifestStore, readManifest } from "../results/manifest_store.ts";
+import {
+  MANIFEST_FILE,
+  manifestFilesOf,
+  shardPartName,
+  STUDY_ARTEFACTS_DIR,
+} from "../results/study_layout.ts";
 import { TEMPORARY_SUFFIX, writeJsonAtomic } from "../results/write_atomic.ts";
 import { makeDirectory } from "../results/write_error.ts";
 import { uncertaintyAcrossCycles } from "./cycle_uncertainty.ts";
 import type { StudyEvent } from "./study_events.ts";
-import type { StudyRequest } from "./study_request.ts";
+import { checkStudyMatches, type ShardTarget, type StudyRequest } from "./study_request.ts";
 
 /**
  * A study directory and its manifest, as one llem process runs it: the runs' states, warnings and the
@@ -53,6 +61,8 @@ export class StudyRecord {
     }
     const dir = io.dir;
     makeDirectory(dir);
+    // The plan first: manifest.json marks a study whole, so a kill between them leaves no study without one.
+    writeStudyArtefacts(dir, { plan, configPath: request.configPath });
     const store = ManifestStore.create(dir, {
       studyName: plan.study_name,
       studyDesignHash: plan.study_design_hash,
@@ -61,7 +71,50 @@ export class StudyRecord {
       runs: plan.runs,
       simulated: request.simulated ?? null,
     });
-    writeStudyArtefacts(dir, { plan, configPath: request.configPath });
+    return new StudyRecord(dir, store, io.onEvent);
+  }
+
+  /**
+   * Shard `shard` of the study in `dir` (hold withShardsLock() around this): the study's manifest.json
+   * made with every planned run and the shard count when this is its first shard, else checked to be
+   * this plan's (UsageError names what differs); then this shard's part, new or taken over as a resume
+   * takes a study over; then manifest.json rewritten as the union of the parts.
+   */
+  static openShard(
+    request: Pick<StudyRequest, "plan" | "configPath" | "llem"> & { shard: ShardTarget },
+    io: { onEvent: (event: StudyEvent) => void },
+  ): StudyRecord {
+    const { plan } = request;
+    const { dir, shard } = request.shard;
+    const part = shardPartName(shard);
+    makeDirectory(dir);
+    const study = {
+      studyName: plan.study_name,
+      studyDesignHash: plan.study_design_hash,
+      configFile: request.configPath,
+      llemVersion: request.llem.version,
+    };
+    if (!isFile(join(dir, MANIFEST_FILE))) {
+      refuseForeignFolder(dir);
+      // The plan first: manifest.json, written last, is what makes the directory a study.
+      writeStudyArtefacts(dir, { plan, configPath: request.configPath });
+      ManifestStore.create(dir, { ...study, runs: plan.runs, shards: shard.count });
+    } else {
+      checkShardJoins(plan, { dir, shard });
+    }
+    const started = isFile(join(dir, manifestFilesOf(part).manifest));
+    const store = started
+      ? ManifestStore.load(dir, { part })
+      : ManifestStore.create(dir, { ...study, runs: shardRuns(plan.runs, shard), shard }, { part });
+    // A shard started before (a requeued task, a resume) takes its part over; its runs alone move aside.
+    for (const broken of started ? store.prepareResume().broken : []) {
+      io.onEvent({
+        type: "warning",
+        run: broken.index,
+        message: `completed earlier, but ${broken.problem}: it runs again`,
+      });
+    }
+    writeShardUnion(dir);
     return new StudyRecord(dir, store, io.onEvent);
   }
 
@@ -129,6 +182,48 @@ export class StudyRecord {
       return false;
     }
   }
+}
+
+/** What a sharded study's directory may hold before its first shard: llem slurm's folder, lock files. */
+const BEFORE_FIRST_SHARD = /^(_slurm|_study-artefacts|\.llem\..*\.lock)$/;
+
+/** A folder that holds something else (other studies, files) never becomes a sharded study's directory. */
+function refuseForeignFolder(dir: string): void {
+  const foreign = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
+    !BEFORE_FIRST_SHARD.test(name)
+  );
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")}${
+        foreign.length > 3 ? ", ..." : ""
+      }): --shard will not make it one`,
+      "name a new directory for the study (the first shard creates it), e.g. results/my-study",
+    );
+  }
+}
+
+/** That the study in `dir` was split as `shard` says and is this plan's (checkStudyMatches()). */
+function checkShardJoins(plan: StudyPlan, target: ShardTarget): void {
+  const { dir, shard } = target;
+  const manifest = readManifest(dir);
+  if (manifest.shards === undefined) {
+    throw new UsageError(
+      `${dir} is a study of its own, not one split into shards: --shard ${shard.index}/${shard.count} cannot join it`,
+      "give --shard a new directory (the first shard creates it), or resume this study without --shard",
+    );
+  }
+  if (manifest.shards !== shard.count) {
+    throw new UsageError(
+      `${dir} is split into ${manifest.shards} shards, not ${shard.count}`,
+      `run its shards as --shard I/${manifest.shards}, I from 0 to ${manifest.shards - 1}`,
+    );
+  }
+  checkStudyMatches(plan, { dir, manifest });
+}
+
+/** Rewrite a sharded study's manifest.json as the union of its parts (hold withShardsLock()). */
+export function writeShardUnion(dir: string): void {
+  writeJsonAtomic(join(dir, MANIFEST_FILE), readManifest(dir));
 }
 
 /** Temporary files and folders of writes cut short by a kill -9 (`.<name>.<pid>.<random>.tmp`), at any depth. */

@@ -1,3 +1,4 @@
+import type { Shard } from "../config/parse_shard.ts";
 import { POWERCAP_ROOT } from "../cpu/open_powercap.ts";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
@@ -27,6 +28,12 @@ export interface ResumeTarget {
   manifest: Manifest;
   /** Why --resume without a directory picked this study; null when the directory was named. */
   picked: string | null;
+}
+
+/** A shard of a study split over several llem processes, and the study's shared directory. */
+export interface ShardTarget {
+  shard: Shard;
+  dir: string;
 }
 
 /** Who runs llem and where: the facts of this process the runner needs. */
@@ -65,6 +72,11 @@ export interface StudyRequest {
   configPath: string;
   outputDir: string;
   resume: ResumeTarget | null;
+  /**
+   * `--shard I/N DIR`: this llem runs shard I of N of the study in DIR, created by the first shard to
+   * start, joined by the others and resumed by a requeued one (the same command every time).
+   */
+  shard: ShardTarget | null;
   /** The harness as shipped: this checkout's engines/, or the copy embedded in a compiled llem. */
   harnessSourceDir: string;
   /** Replace every engine's adapter (LLEM_ADAPTER_OVERRIDE: the test engine). */
@@ -93,6 +105,8 @@ export interface StudyRequestOptions {
   outputDir?: string;
   /** `--resume`: a study directory, or the newest unfinished study of this config when `dir` is absent. */
   resume?: { dir?: string };
+  /** `--shard I/N` into the study directory `dir` (see StudyRequest.shard). */
+  shard?: { shard: Shard; dir: string };
   noWait?: boolean;
   /** --nvml-library; else LLEM_NVML_LIBRARY, else the driver's library. */
   nvmlLibrary?: string;
@@ -118,8 +132,11 @@ export function resolveStudyRequest(
     plan,
     configPath: resolve(options.cwd, options.configPath),
     outputDir,
-    resume: options.resume
+    resume: options.resume && !options.shard
       ? resumeTarget(plan, { outputDir, cwd: options.cwd, dir: options.resume.dir })
+      : null,
+    shard: options.shard
+      ? { shard: options.shard.shard, dir: resolve(options.cwd, options.shard.dir) }
       : null,
     harnessSourceDir: HARNESS_SOURCE,
     adapterPath: env.LLEM_ADAPTER_OVERRIDE ?? null,
@@ -152,6 +169,26 @@ function resumeTarget(
   const picked = where.dir === undefined ? pickStudy(plan, where.outputDir) : null;
   const dir = picked?.dir ?? resolve(where.cwd, where.dir!);
   const manifest = readManifest(dir);
+  if (manifest.shards !== undefined) {
+    throw new UsageError(
+      `${dir} is split into ${manifest.shards} shards: each is resumed on its own`,
+      `resume a shard with: llem run CONFIG ${dir} --shard I/${manifest.shards} (the command its job runs); ` +
+        `llem slurm status ${dir} shows which are unfinished`,
+    );
+  }
+  // Refused before preflight and the rest: another llem runs it now (checked again under the lock).
+  if (picked === null && isStudyLocked(dir)) throw new StudyBusy(dir, manifest);
+  checkStudyMatches(plan, { dir, manifest });
+  return { dir, manifest, picked: picked?.why ?? null };
+}
+
+/**
+ * That the study in `dir` is this plan's, to be finished (a resume) or joined (a shard): not simulated,
+ * the same design, the same resolved experiments, order and cycles, its run directories where they
+ * belong. UsageError (exit 2) names what differs; ManifestUnreadable a damaged manifest.
+ */
+export function checkStudyMatches(plan: StudyPlan, study: { dir: string; manifest: Manifest }): void {
+  const { dir, manifest } = study;
   if (manifest.simulated) {
     // llem demo never resumes: whatever ran now would be measured beside its simulated runs.
     throw new UsageError(
@@ -159,8 +196,6 @@ function resumeTarget(
       "run llem demo again for a new simulated study, or run the study without --resume to measure it",
     );
   }
-  // Refused before preflight and the rest: another llem runs it now (checked again under the lock).
-  if (picked === null && isStudyLocked(dir)) throw new StudyBusy(dir, manifest);
   // What changed in the experiments' resolved configs, named key by key: the config, or llem's defaults.
   const changed = experimentChanges(readStoredPlan(dir), plan);
   if (manifest.study_design_hash !== plan.study_design_hash) {
@@ -198,7 +233,6 @@ function resumeTarget(
       "the manifest was edited or damaged: restore it from a copy, or start the study afresh",
     );
   }
-  return { dir, manifest, picked: picked?.why ?? null };
 }
 
 /** The study --resume without a directory finishes, and why that one; refuses one another llem runs. */
