@@ -1,5 +1,5 @@
 import { NotReadyError } from "../errors/not_ready_error.ts";
-import { manifestFilesOf, resolveInside, SHARDS_LOCK_FILE, STUDY_LOCK_FILE } from "./study_layout.ts";
+import { manifestFilesOf, resolveInside, SHARDS_LOCK_FILE } from "./study_layout.ts";
 import { writeFailure } from "./write_error.ts";
 
 /**
