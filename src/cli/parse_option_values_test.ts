@@ -1,17 +1,6 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../errors/usage_error.ts";
+import { usageErrorOf } from "../../tests/usage_error_of.ts";
 import { parseExecutionOption } from "./parse_option_values.ts";
-
-/** The message and hint of the UsageError `fn` throws. */
-function usageErrorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof UsageError) return `${error.message}\nhint: ${error.hint}`;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
 
 const cycles = (text: string) => parseExecutionOption(text, { flag: "--cycles", key: "n_cycles" });
 

@@ -15,7 +15,7 @@ import { makeDirectory } from "../results/write_error.ts";
 import { llemInvocation } from "../runners/llem_invocation.ts";
 import { submitSbatch } from "../runners/submit_sbatch.ts";
 import { readConfigFile } from "../study/read_config_file.ts";
-import { checkStudyMatches } from "../study/study_request.ts";
+import { checkShardDirectory } from "../study/study_record.ts";
 import type { CliIo } from "./cli_io.ts";
 import type { Command, CommandArgs } from "./command.ts";
 import { EXIT } from "./exit_code.ts";
@@ -111,7 +111,7 @@ async function writeScript(config: string, call: { args: CommandArgs; io: CliIo 
   }
   const gpusPerTask = positiveInt(args.values["gpus-per-task"], "--gpus-per-task");
   const studyDir = args.values["study-dir"] !== undefined
-    ? checkedStudyDir(resolve(io.cwd, args.values["study-dir"] as string), { plan, shards })
+    ? studyDirFor(resolve(io.cwd, args.values["study-dir"] as string), { plan, shards })
     : claimStudyDir(
       resolve(io.cwd, (args.values.output as string | undefined) ?? plan.execution.output_dir),
       {
@@ -179,46 +179,10 @@ async function submit(scriptPath: string, where: { io: CliIo; studyDir: string }
   return EXIT.ok;
 }
 
-/**
- * A --study-dir the array's shards can run into: new, empty but for llem slurm's folder, or this plan's
- * study split the same way (the shards would refuse anything else, each task failing; better now).
- */
-function checkedStudyDir(dir: string, study: { plan: StudyPlan; shards: number }): string {
-  if (!isFile(join(dir, MANIFEST_FILE))) {
-    const foreign = existingEntries(dir).filter((name) => name !== "_slurm");
-    if (foreign.length > 0) {
-      throw new UsageError(
-        `--study-dir ${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")})`,
-        "name a new directory for the study",
-      );
-    }
-    return dir;
-  }
-  const manifest = readManifest(dir);
-  if (manifest.shards !== study.shards) {
-    throw new UsageError(
-      manifest.shards === undefined
-        ? `--study-dir ${dir} is a study of its own, not one split into shards`
-        : `--study-dir ${dir} is split into ${manifest.shards} shards, not ${study.shards}`,
-      manifest.shards === undefined
-        ? "name a new directory"
-        : `give --array ${manifest.shards}, or a new directory`,
-    );
-  }
-  checkStudyMatches(study.plan, { dir, manifest });
+/** A --study-dir the array's shards can run into (checked now: each task would refuse it otherwise). */
+function studyDirFor(dir: string, study: { plan: StudyPlan; shards: number }): string {
+  checkShardDirectory(study.plan, { dir, count: study.shards });
   return dir;
-}
-
-function existingEntries(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].map((entry) => entry.name);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    if (error instanceof Deno.errors.NotADirectory) {
-      throw new UsageError(`--study-dir ${dir} is a file`, "name a folder");
-    }
-    throw error;
-  }
 }
 
 function status(dir: string, call: { args: CommandArgs; io: CliIo }): number {

@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
+import { usageErrorOf } from "../../tests/usage_error_of.ts";
 import { UsageError } from "../errors/usage_error.ts";
 import { MAX_SHARD_COUNT, parseShard } from "./parse_shard.ts";
-
-/** The message and hint of the UsageError `fn` throws. */
-function usageErrorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof UsageError) return `${error.message}\nhint: ${error.hint}`;
-    throw error;
-  }
-  throw new Error("expected a UsageError");
-}
 
 Deno.test("parseShard() takes a 0-based index and a count, as SLURM_ARRAY_TASK_ID under --array=0-(N-1)", () => {
   assert.deepEqual(parseShard("0/1"), { index: 0, count: 1 });

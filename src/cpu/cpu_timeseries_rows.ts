@@ -20,22 +20,27 @@ export function cpuTimeseriesRows(
 ): CpuTimeseriesRow[] {
   const rows: CpuTimeseriesRow[] = [];
   domains.forEach((domain, d) => {
-    let energy: number | null = 0;
-    readings.forEach((reading, i) => {
-      const step = i === 0
-        ? null
-        : stepOf(domain, { from: readings[i - 1]!.joules[d], to: reading.joules[d] });
-      if (i > 0) energy = energy === null || step === null ? null : energy + step;
-      if (i === 0 && (reading.joules[d] ?? null) === null) energy = null;
-      const seconds = i === 0 ? 0 : reading.timeSeconds - readings[i - 1]!.timeSeconds;
+    const row = (reading: CpuReading, energy: number | null, power: number | null) =>
       rows.push({
         timeSeconds: reading.timeSeconds,
         domain: domain.id,
         name: domain.name,
         socket: domain.socket,
         energyJoules: energy,
-        powerWatts: step === null || seconds <= 0 ? null : step / seconds,
+        powerWatts: power,
       });
+    // Cumulative from the first reading; once a read fails, the count is lost for the rest of the run.
+    let energy: number | null = (readings[0]?.joules[d] ?? null) === null ? null : 0;
+    readings.forEach((reading, i) => {
+      if (i === 0) {
+        row(reading, energy, null);
+        return;
+      }
+      const previous = readings[i - 1]!;
+      const step = stepOf(domain, { from: previous.joules[d], to: reading.joules[d] });
+      energy = energy === null || step === null ? null : energy + step;
+      const seconds = reading.timeSeconds - previous.timeSeconds;
+      row(reading, energy, step === null || seconds <= 0 ? null : step / seconds);
     });
   });
   return rows.sort((a, b) => a.timeSeconds - b.timeSeconds);

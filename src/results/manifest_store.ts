@@ -139,15 +139,12 @@ export function readManifestPart(studyDir: string, part: string): Manifest {
 
 /** The parts of a sharded study present in its directory (shardPartName()s), in shard order. */
 export function shardParts(studyDir: string): string[] {
-  const parts: { name: string; index: number }[] = [];
+  const shards: { index: number; count: number }[] = [];
   for (const entry of Deno.readDirSync(studyDir)) {
     const match = SHARD_PART_FILE.exec(entry.name);
-    if (match) {
-      const shard = { index: Number(match[1]), count: Number(match[2]) };
-      parts.push({ name: shardPartName(shard), index: shard.index + shard.count * 1e6 });
-    }
+    if (match) shards.push({ index: Number(match[1]), count: Number(match[2]) });
   }
-  return parts.sort((a, b) => a.index - b.index).map((part) => part.name);
+  return shards.sort((a, b) => a.count - b.count || a.index - b.index).map(shardPartName);
 }
 
 /** One manifest file of a study: manifest.json (part null) or a shard's part, its journal applied. */

@@ -87,3 +87,8 @@ function readAt(file: Deno.FsFile, at: { offset: number; length: number }): Uint
   }
   return buffer;
 }
+
+/** The runs a resume does again: every run not completed, and every completed one whose files are not whole. */
+export function runsLeft(studyDir: string, runs: readonly ManifestRun[]): ManifestRun[] {
+  return runs.filter((run) => run.status !== "completed" || runFilesProblem(studyDir, run) !== null);
+}

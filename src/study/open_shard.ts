@@ -3,7 +3,7 @@ import type { StudyPlan } from "../config/build_plan.ts";
 import { shardRuns } from "../config/assign_shards.ts";
 import { isFile } from "../results/is_file.ts";
 import { ManifestStore } from "../results/manifest_store.ts";
-import { runFilesProblem } from "../results/run_files_problem.ts";
+import { runsLeft } from "../results/run_files_problem.ts";
 import { manifestFilesOf, shardPartName } from "../results/study_layout.ts";
 import { lockStudy, type StudyLock, withShardsLock } from "../results/study_lock.ts";
 import { makeDirectory } from "../results/write_error.ts";
@@ -26,7 +26,7 @@ export async function openShard(
   const target = request.shard!;
   makeDirectory(target.dir);
   const part = shardPartName(target.shard);
-  const studyLock = await lockStudy(target.dir, { part, holder: () => partHolder(target.dir, part) });
+  const studyLock = await lockStudy(target.dir, { part, holder: () => manifestHolder(target.dir, part) });
   let locks: GpuLocks | null = null;
   try {
     locks = await parts.lockGpus(target.dir);
@@ -42,8 +42,11 @@ export async function openShard(
   }
 }
 
-/** Who a shard's part says runs it, for the message when its lock is held. */
-function partHolder(dir: string, part: string): { pid: number | null; hostname: string | null } | null {
+/** Who a study's manifest (or a shard's part) says runs it, for the message when its lock is held. */
+export function manifestHolder(
+  dir: string,
+  part: string | null,
+): { pid: number | null; hostname: string | null } | null {
   try {
     const { pid, hostname } = ManifestStore.load(dir, { part }).manifest;
     return { pid, hostname };
@@ -57,8 +60,6 @@ export function shardRunsToFinish(target: ShardTarget, plan: StudyPlan): { exper
   const runs = shardRuns(plan.runs, target.shard);
   const part = shardPartName(target.shard);
   if (!isFile(join(target.dir, manifestFilesOf(part).manifest))) return runs;
-  const done = ManifestStore.load(target.dir, { part }).manifest.experiments.filter((run) =>
-    run.status === "completed" && runFilesProblem(target.dir, run) === null
-  );
-  return runs.filter((run) => !done.some((entry) => entry.index === run.index));
+  // A part holds its shard's runs alone.
+  return runsLeft(target.dir, ManifestStore.load(target.dir, { part }).manifest.experiments);
 }

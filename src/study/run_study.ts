@@ -7,11 +7,10 @@ import { selectGpus } from "../gpu/select_gpus.ts";
 import type { Manifest, ManifestRun, StudyStatus } from "../results/manifest_schema.ts";
 import type { ExperimentResult } from "../results/result_schema.ts";
 import { claimStudyDir } from "../results/claim_study_dir.ts";
-import { readManifest } from "../results/manifest_store.ts";
-import { runFilesProblem } from "../results/run_files_problem.ts";
+import { runsLeft } from "../results/run_files_problem.ts";
 import { lockStudy, type StudyLock, withShardsLock } from "../results/study_lock.ts";
 import { studyDirName } from "../results/study_layout.ts";
-import { openShard, shardRunsToFinish } from "./open_shard.ts";
+import { manifestHolder, openShard, shardRunsToFinish } from "./open_shard.ts";
 import { closeEngineSession } from "./engine_session.ts";
 import { acquireGpuLocks, type GpuLocks } from "./gpu_lock.ts";
 import { Interrupted, throwIfInterrupted } from "./interrupted.ts";
@@ -120,7 +119,7 @@ async function openStudy(
   const resumeDir = request.resume?.dir ?? null;
   let studyLock = resumeDir === null
     ? null
-    : await lockStudy(resumeDir, { holder: () => manifestHolder(resumeDir) });
+    : await lockStudy(resumeDir, { holder: () => manifestHolder(resumeDir, null) });
   try {
     const planned = resumeDir ??
       join(request.outputDir, studyDirName(request.plan.study_name, ports.clock.now()));
@@ -136,16 +135,6 @@ async function openStudy(
     held.locks = null;
     studyLock?.release();
     throw error;
-  }
-}
-
-/** Who the manifest says runs a study, for the message when its lock is held. */
-function manifestHolder(dir: string): { pid: number | null; hostname: string | null } | null {
-  try {
-    const { pid, hostname } = readManifest(dir);
-    return { pid, hostname };
-  } catch {
-    return null;
   }
 }
 
@@ -178,10 +167,7 @@ async function finishStudy(
 function runsToFinish(request: StudyRequest): { experiment: number }[] {
   if (request.shard) return shardRunsToFinish(request.shard, request.plan);
   if (!request.resume) return request.plan.runs;
-  const { dir, manifest } = request.resume;
-  return manifest.experiments.filter((run) =>
-    run.status !== "completed" || runFilesProblem(dir, run) !== null
-  );
+  return runsLeft(request.resume.dir, request.resume.manifest.experiments);
 }
 
 /**

@@ -94,13 +94,10 @@ export class StudyRecord {
       configFile: request.configPath,
       llemVersion: request.llem.version,
     };
-    if (!isFile(join(dir, MANIFEST_FILE))) {
-      refuseForeignFolder(dir);
+    if (checkShardDirectory(plan, { dir, count: shard.count }) === "new") {
       // The plan first: manifest.json, written last, is what makes the directory a study.
       writeStudyArtefacts(dir, { plan, configPath: request.configPath });
       ManifestStore.create(dir, { ...study, runs: plan.runs, shards: shard.count });
-    } else {
-      checkShardJoins(plan, { dir, shard });
     }
     const started = isFile(join(dir, manifestFilesOf(part).manifest));
     const store = started
@@ -187,38 +184,55 @@ export class StudyRecord {
 /** What a sharded study's directory may hold before its first shard: llem slurm's folder, lock files. */
 const BEFORE_FIRST_SHARD = /^(_slurm|_study-artefacts|\.llem\..*\.lock)$/;
 
-/** A folder that holds something else (other studies, files) never becomes a sharded study's directory. */
-function refuseForeignFolder(dir: string): void {
-  const foreign = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) =>
-    !BEFORE_FIRST_SHARD.test(name)
-  );
-  if (foreign.length > 0) {
-    throw new UsageError(
-      `${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")}${
-        foreign.length > 3 ? ", ..." : ""
-      }): --shard will not make it one`,
-      "name a new directory for the study (the first shard creates it), e.g. results/my-study",
-    );
+/**
+ * Whether the shards of `plan`, split `count` ways, can run into `dir`, and how: "new" when no study is
+ * there yet (missing, or holding only what llem puts there before the first shard), "joined" when it is
+ * this plan's study split the same way (checkStudyMatches()). UsageError (exit 2) for anything else: a
+ * folder holding other things, a file, a study of its own, another split.
+ */
+export function checkShardDirectory(
+  plan: StudyPlan,
+  target: { dir: string; count: number },
+): "new" | "joined" {
+  const { dir, count } = target;
+  if (!isFile(join(dir, MANIFEST_FILE))) {
+    const foreign = entriesOf(dir).filter((name) => !BEFORE_FIRST_SHARD.test(name));
+    if (foreign.length > 0) {
+      throw new UsageError(
+        `${dir} is not an llem study and is not empty (${foreign.slice(0, 3).join(", ")}${
+          foreign.length > 3 ? ", ..." : ""
+        }): its shards will not make it one`,
+        "name a new directory for the study (the first shard creates it), e.g. results/my-study",
+      );
+    }
+    return "new";
   }
-}
-
-/** That the study in `dir` was split as `shard` says and is this plan's (checkStudyMatches()). */
-function checkShardJoins(plan: StudyPlan, target: ShardTarget): void {
-  const { dir, shard } = target;
   const manifest = readManifest(dir);
   if (manifest.shards === undefined) {
     throw new UsageError(
-      `${dir} is a study of its own, not one split into shards: --shard ${shard.index}/${shard.count} cannot join it`,
-      "give --shard a new directory (the first shard creates it), or resume this study without --shard",
+      `${dir} is a study of its own, not one split into shards`,
+      "name a new directory for the sharded study, or resume this one without --shard",
     );
   }
-  if (manifest.shards !== shard.count) {
+  if (manifest.shards !== count) {
     throw new UsageError(
-      `${dir} is split into ${manifest.shards} shards, not ${shard.count}`,
-      `run its shards as --shard I/${manifest.shards}, I from 0 to ${manifest.shards - 1}`,
+      `${dir} is split into ${manifest.shards} shards, not ${count}`,
+      `run its shards as --shard I/${manifest.shards} (llem slurm --array ${manifest.shards}), or use a new directory`,
     );
   }
   checkStudyMatches(plan, { dir, manifest });
+  return "joined";
+}
+
+/** The names in a folder; none when it does not exist yet. */
+function entriesOf(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((entry) => entry.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotADirectory) throw new UsageError(`${dir} is a file`, "name a folder");
+    throw error;
+  }
 }
 
 /** Rewrite a sharded study's manifest.json as the union of its parts (hold withShardsLock()). */
