@@ -161,11 +161,8 @@ const podman = await runProgram(["podman", "info", "--format", "{{.Host.Arch}}"]
 const podmanSkip = podman.startError ? "no podman" : podman.code !== 0 ? "podman does not answer" : null;
 
 containerTest(
-  `${
-    podmanSkip ? `SKIPPED (${podmanSkip}): ` : ""
-  }an archive llem saved from Docker loads into Podman, and Podman saves it again`,
+  "an archive llem saved from Docker loads into Podman, and Podman saves it again",
   async ({ image }) => {
-    if (podmanSkip) return;
     await withOwnTag(image, async (tag, dir) => {
       assert.equal(
         (await llem(["images", "save", "vllm", "--image", tag, "-o", "from-docker.tar"], dir)).code,
@@ -193,5 +190,6 @@ containerTest(
       }
     });
   },
-  { runtimes: DOCKER },
+  // Without Podman, the test is ignored with the reason (it used to pass with an empty body).
+  { runtimes: podmanSkip ? [{ label: "docker", skip: podmanSkip }] : DOCKER },
 );

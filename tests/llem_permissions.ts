@@ -1,9 +1,2 @@
-/** The permissions llem runs with (the `llem` task in deno.json, and the compiled binary). */
-export const LLEM_PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-run",
-  "--allow-sys",
-] as const;
+/** The permissions llem runs with (the `llem` task in deno.json, and the compiled binary): llem's own list. */
+export { LLEM_RUN_PERMISSIONS as LLEM_PERMISSIONS } from "../src/runners/llem_invocation.ts";

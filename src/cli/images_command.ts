@@ -117,12 +117,7 @@ async function load(
 
 /** FILE may be written: its folder exists, and it is not there already (unless --force) or a folder. */
 function checkOutput(path: string, given: { shown: string; force: boolean }): void {
-  let existing: Deno.FileInfo | null = null;
-  try {
-    existing = Deno.statSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
+  const existing = statOrNull(path, given.shown);
   if (existing?.isDirectory) {
     throw new UsageError(`"${given.shown}" is a folder`, "give the archive's file name");
   }
@@ -132,12 +127,7 @@ function checkOutput(path: string, given: { shown: string; force: boolean }): vo
       "choose another name, or add --force to replace it",
     );
   }
-  let folder: Deno.FileInfo | null = null;
-  try {
-    folder = Deno.statSync(dirname(path));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
+  const folder = statOrNull(dirname(path), given.shown);
   if (!folder?.isDirectory) {
     throw new UsageError(
       `cannot write "${given.shown}": its folder does not exist`,
@@ -157,4 +147,17 @@ function runtimeOption(value: CommandArgs["values"][string]): ArchiveRuntime | n
 
 function formatSize(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** What is at `path`, or null when nothing (or a file where a folder should be); unreadable is bad input. */
+function statOrNull(path: string, shown: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return null;
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`cannot write "${shown}": ${error.message}`, "choose a folder you can write");
+    }
+    throw error;
+  }
 }

@@ -29,6 +29,10 @@ export function checkImageArchive(path: string, shown = path): void {
     file = Deno.openSync(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new UsageError(`"${shown}" does not exist`, hint);
+    // A path through a file, an unreadable archive: the user's to fix, never a bug of llem's.
+    if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`cannot read "${shown}": ${(error as Error).message}`, hint);
+    }
     throw error;
   }
   const head = new Uint8Array(512);

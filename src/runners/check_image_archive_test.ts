@@ -35,6 +35,7 @@ Deno.test("checkImageArchive() takes a real tar and its gzip, and refuses other 
     refused(`${dir}/manifest.json`, /is not an image archive/);
     refused(`${dir}/missing.tar`, /does not exist/);
     refused(dir, /is not a file/);
+    refused(`${dir}/manifest.json/x.tar`, /cannot read .*manifest\.json\/x\.tar/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -111,6 +111,7 @@ export function sessionLaunch(
     const started = apptainerArgv(launch, {
       image,
       ...(options.workDir ? { workDir: options.workDir } : {}),
+      ...(options.program ? { program: options.program } : {}),
     });
     return {
       argv: started.argv,

@@ -97,6 +97,14 @@ Deno.test("sessionLaunch() under apptainer gives the container's variables by AP
   }
 });
 
+Deno.test("sessionLaunch() runs singularity, with SINGULARITYENV_ variables, where preflight chose it", () => {
+  const config = experimentSchema.parse({ model: "org/model", runner: "apptainer", image: "/sif/vllm.sif" });
+  const launched = sessionLaunch(config, "apptainer", { ...options(host([])), program: "singularity" });
+  assert.equal(launched.argv[0], "singularity");
+  assert.equal(launched.env.SINGULARITYENV_CUDA_VISIBLE_DEVICES, "GPU-a");
+  assert.equal(launched.env.APPTAINERENV_CUDA_VISIBLE_DEVICES, undefined);
+});
+
 /** The variables a session's engine starts with, read from how each runner passes them. */
 function engineEnv(launched: SessionLaunch, runner: ConcreteRunner): Record<string, string> {
   if (runner === "process") return launched.env;

@@ -141,12 +141,14 @@ async function checkExperiments(
   for (const { id, config } of request.plan.experiments) {
     const choice = await chooseRunner(config.runner, probe);
     runners.set(id, choice);
+    // Everything checkRunner() reads of the config: Apptainer's image check depends on allow_network too.
     const key = JSON.stringify([
       choice.runner,
       config.image,
       config.engine,
       config.python,
       config.memory_limit,
+      config.allow_network,
     ]);
     if (!runnerUsable.has(key)) {
       const problems = await checkRunner(config, {

@@ -229,5 +229,9 @@ Deno.test(
     Deno.writeTextFileSync(join(dir, "engine.sif"), "");
     assert.deepEqual(await check(`image: ${join(dir, "engine.sif")}`), []);
     assert.match((await check("image: docker://org/engine:1"))[0]?.message ?? "", /allow_network is false/);
+    // One image, two experiments: the one allowed the network first, the offline one still refused.
+    const swept = await check("image: docker://org/engine:1\nsweep:\n  allow_network: [true, false]");
+    assert.equal(swept.length, 1);
+    assert.match(swept[0]!.message, /allow_network is false/);
   }),
 );
